@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// The installed `poolscope` command: runs the bundled CLI (built by `npm install` / `npm run build`).
+'use strict';
+const path = require('node:path');
+const fs = require('node:fs');
+const cli = path.join(__dirname, '..', 'dist', 'cli.js');
+if (!fs.existsSync(cli)) {
+  process.stderr.write('poolscope: dist/cli.js is missing; run `npm run build` first\n');
+  process.exit(2);
+}
+require(cli);
