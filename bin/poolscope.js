@@ -8,4 +8,9 @@ if (!fs.existsSync(cli)) {
   process.stderr.write('poolscope: dist/cli.js is missing; run `npm run build` first\n');
   process.exit(2);
 }
-require(cli);
+require(cli)
+  .main(process.argv.slice(2))
+  .then(
+    (code) => { process.exitCode = code; },
+    (e) => { process.stderr.write(`poolscope: internal error: ${e && e.message}\n`); process.exitCode = 2; },
+  );

@@ -1,0 +1,103 @@
+/**
+ * The PoolScope-specific LSP messages, typed once and shared by the server and the VS Code
+ * client (and usable by any other client). Only `vscode-languageserver-protocol` types here:
+ * no `vscode`, no server internals.
+ */
+import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import type { OutstandingBlock, PoolUsedRow, SimulationResult } from './core/simulator/result';
+
+export interface RunScenarioParams {
+  /** Document URI of the `.drvm` script (the open version is used). */
+  uri: string;
+  /** Scenario name; default: the first scenario. */
+  scenario?: string;
+  seed?: number;
+  maxSteps?: number;
+  /** Percent, 0–100. */
+  lowResources?: number;
+  continueOnBugcheck?: boolean;
+  /** PoolHitTag for this run; default: the one set with `poolscope/setHitTag`. */
+  hitTag?: string | null;
+  /** LSP work-done progress token (`$/progress` notifications while it runs). */
+  workDoneToken?: string | number;
+}
+
+export interface RunScenarioResult {
+  /** The run's result, or null when it could not run. */
+  result: SimulationResult | null;
+  /** Why it could not run: structural errors, step budget, recursion, cancellation. */
+  error?: { message: string; line?: number; column?: number };
+  /** The WinDbg-style text of the default reports (bug check + `!poolused 4`). */
+  text?: string;
+  durationMs: number;
+}
+
+export const RunScenarioRequest = new RequestType<RunScenarioParams, RunScenarioResult, void>('poolscope/runScenario');
+
+export interface HitTagState {
+  /** Display form (`'Abc '` without quotes, padded), or null when cleared. */
+  tag: string | null;
+  /** `ed nt!poolhittag 0x20636241` */
+  edCommand: string | null;
+  /** Little-endian ULONG as hex. */
+  ulong: string | null;
+}
+
+export interface SetHitTagParams {
+  /** `Abc`, `'Abc '`, `Tron`; null clears. */
+  tag: string | null;
+}
+
+export const SetHitTagRequest = new RequestType<SetHitTagParams, HitTagState, void>('poolscope/setHitTag');
+export const GetHitTagRequest = new RequestType<void, HitTagState, void>('poolscope/getHitTag');
+
+/** Sent by the server whenever the PoolHitTag changes (set, clear, or a scenario's `hittag` step). */
+export const HitTagChangedNotification = new NotificationType<HitTagState>('poolscope/hitTagChanged');
+
+export interface PoolFindParams {
+  tag: string;
+  /** Searches the last run of this document (default: the last run of any document). */
+  uri?: string;
+}
+
+export interface PoolFindResult {
+  blocks: OutstandingBlock[];
+  /** `!poolfind` text. */
+  text: string;
+}
+
+export const PoolFindRequest = new RequestType<PoolFindParams, PoolFindResult, void>('poolscope/poolFind');
+
+export interface ScenarioInfo {
+  uri: string;
+  name: string;
+  /** 0-based line of the `scenario` keyword. */
+  line: number;
+}
+
+export const ListScenariosRequest = new RequestType<{ uri: string }, ScenarioInfo[], void>('poolscope/listScenarios');
+
+export interface RenderReportParams {
+  result: SimulationResult;
+  /** Report specs as the CLI's `--report` takes them: `poolused:4`, `verifier`, `hits`, `all`. */
+  reports: string[];
+}
+
+export const RenderReportRequest = new RequestType<RenderReportParams, { text: string }, void>('poolscope/renderReport');
+
+export interface ImportLogParams {
+  /** Text of a `!poolused` / PoolMon / `!poolfind` / `kb` capture. */
+  text: string;
+  /** A second capture: the result is the per-tag difference (after − before). */
+  after?: string;
+}
+
+export interface ImportLogResult {
+  format: string;
+  rows: PoolUsedRow[];
+  /** Per-tag growth when two logs were given, largest first. */
+  diff?: Array<{ tag: string; pagedBytes: number; nonPagedBytes: number; pagedAllocs: number; nonPagedAllocs: number }>;
+  error?: { message: string; line?: number };
+}
+
+export const ImportLogRequest = new RequestType<ImportLogParams, ImportLogResult, void>('poolscope/importLog');
