@@ -241,7 +241,7 @@ export interface Scenario extends Node {
 export type Declaration = DriverDeclaration | GlobalDeclaration | ListDeclaration | Routine | Scenario;
 
 export interface Comment extends Node {
-  /** Text including the `//` or `/* */` markers. */
+  /** Text including the comment markers (line or block). */
   text: string;
   block: boolean;
 }
