@@ -24,6 +24,8 @@ export type RuleName =
   | 'untagged-allocation'
   | 'locked-pages-leak'
   | 'deprecated-allocator'
+  /** An API or helper call whose arguments the model cannot accept (count, kind, pool flags). */
+  | 'bad-argument'
   /** An unknown rule name in a `poolscope-disable` comment. */
   | 'unknown-rule';
 

@@ -29,6 +29,7 @@ export const RULE_META: readonly RuleMeta[] = [
   { name: 'untagged-allocation', defaultSeverity: 'warning', summary: "An untagged allocation shows as 'None' and cannot be traced to the driver." },
   { name: 'locked-pages-leak', defaultSeverity: 'warning', summary: 'Pages locked by MmProbeAndLockPages are not unlocked on some path (bug check 0xCB).' },
   { name: 'deprecated-allocator', defaultSeverity: 'hint', summary: 'An allocator deprecated since Windows 10, version 2004.' },
+  { name: 'bad-argument', defaultSeverity: 'error', summary: 'A call with the wrong number or kind of arguments, or ExAllocatePool2 flags naming no pool type or two.' },
   { name: 'unknown-rule', defaultSeverity: 'warning', summary: 'A poolscope-disable comment names a rule that does not exist.' },
 ];
 
