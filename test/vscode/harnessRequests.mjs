@@ -1,0 +1,57 @@
+// What the harness does when the suite (running inside the extension host) asks for
+// something only the browser side can do: screenshots, and reading the rendered webview DOM.
+// The suite writes `req-N.json` into POOLSCOPE_HARNESS_DIR and waits for `res-N.json`.
+import { join } from 'node:path';
+
+/** The Pool Report's document: webview content lives two iframes deep. */
+async function reportFrame(page) {
+  const outer = page.locator('iframe.webview');
+  const n = await outer.count();
+  for (let i = 0; i < n; i++) {
+    const inner = page.frameLocator('iframe.webview').nth(i).frameLocator('iframe#active-frame');
+    if ((await inner.locator('[data-poolscope-report]').count().catch(() => 0)) > 0) return inner;
+  }
+  return null;
+}
+
+export async function handleHarnessRequest(page, req, { resultsDir, runName }) {
+  const file = join(resultsDir, `${runName}-${req.name}.png`);
+  if (req.kind === 'screenshot') {
+    await page.waitForTimeout(req.settleMs ?? 500);
+    await page.screenshot({ path: file });
+    return { ok: true, file };
+  }
+  if (req.kind === 'report') {
+    // Wait for the report to show the expected run, then screenshot and read it back.
+    const deadline = Date.now() + (req.timeoutMs ?? 20_000);
+    let frame = null;
+    let rows = [];
+    while (Date.now() < deadline) {
+      frame = await reportFrame(page);
+      if (frame) {
+        rows = await frame.locator('[data-poolused-table] tbody tr [data-col="tag"]').allTextContents().catch(() => []);
+        if ((req.expectRows ?? []).every((t) => rows.includes(t))) break;
+      }
+      await page.waitForTimeout(250);
+    }
+    if (!frame) return { ok: false, error: 'no Pool Report webview in the page' };
+    await page.waitForTimeout(req.settleMs ?? 400);
+    await page.screenshot({ path: file });
+    const result = { ok: true, file, rows };
+    result.banner = await frame.locator('[data-bugcheck-code]').first().textContent({ timeout: 1000 }).catch(() => null);
+    result.bodyClass = await frame.locator('body').getAttribute('class').catch(() => null);
+    if (req.countSelectors) {
+      result.counts = {};
+      for (const sel of req.countSelectors) result.counts[sel] = await frame.locator(sel).count();
+    }
+    if (req.literalTexts) {
+      const text = await frame.locator('body').textContent();
+      result.literal = Object.fromEntries(req.literalTexts.map((t) => [t, (text ?? '').includes(t)]));
+    }
+    result.pwned = await frame.locator('body').evaluate(() => Boolean(window.__pwned)).catch(() => null);
+    const missing = (req.expectRows ?? []).filter((t) => !rows.includes(t));
+    if (missing.length) return { ...result, ok: false, error: `rows missing from the !poolused table: ${JSON.stringify(missing)} (saw ${JSON.stringify(rows)})` };
+    return result;
+  }
+  return { ok: false, error: `unknown request kind ${req.kind}` };
+}

@@ -1,0 +1,37 @@
+/**
+ * The mocha `run()` entry that VS Code's extension host calls for `extensionTestsPath`. The
+ * same module runs under the code-server harness (test/vscode/run.mjs) and under
+ * @vscode/test-electron (test/vscode/runElectron.mjs).
+ *
+ * esbuild bundles this file with every suite, so the suites are functions registered here
+ * after mocha has installed its `suite`/`test` globals (a bundle cannot `require` a glob).
+ */
+import Mocha from 'mocha';
+import { registerSmokeTests } from './smoke.test';
+
+/** Which suites run: `dev` (the extension folder) or `vsix` (the installed package). */
+function mode(): string {
+  return process.env.POOLSCOPE_TEST_MODE ?? 'dev';
+}
+
+export function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 60_000, reporter: 'spec' });
+  const grep = process.env.POOLSCOPE_TEST_GREP;
+  if (grep) mocha.grep(grep);
+  mocha.suite.emit('pre-require', globalThis, 'poolscope-suite', mocha);
+  registerSmokeTests(mode());
+
+  console.log('@@poolscope-begin');
+  return new Promise((resolve, reject) => {
+    let passed = 0;
+    let failed = 0;
+    const runner = mocha.run((failures) => {
+      // One machine-readable line for the harnesses: the console is all they see.
+      console.log(`@@poolscope-results ${JSON.stringify({ passed, failed: Math.max(failed, failures) })}`);
+      if (failures > 0) reject(new Error(`${failures} test(s) failed`));
+      else resolve();
+    });
+    runner.on('pass', () => passed++);
+    runner.on('fail', () => failed++);
+  });
+}
