@@ -10,6 +10,11 @@ export interface RuleContext {
   file: string;
   script: Script;
   symbols: SymbolTable;
+  /**
+   * Tags (display form, `'Abc '` → `Abc `) used elsewhere — e.g. in the workspace's other
+   * scripts — that fixes inventing a new tag must avoid too. Optional.
+   */
+  usedTags?: ReadonlySet<string>;
 }
 
 export interface RuleDefinition {

@@ -1,0 +1,793 @@
+/**
+ * The call graph of a script and, for every routine, the execution contexts it can run in:
+ * whether IRQL can be DISPATCH_LEVEL and whether it runs in an arbitrary process (DPC or
+ * completion routine), through which chain of helper calls, and which allocation sites each
+ * pointer may hold at each call. The context rules (`quota-in-dpc`, `paged-at-dispatch`,
+ * `paged-free-at-dispatch`) and the `shared-tag` fix read this model.
+ *
+ * Windows behaviour modelled (Microsoft Learn):
+ * - A DPC routine runs at DISPATCH_LEVEL in an arbitrary thread context:
+ *   https://learn.microsoft.com/windows-hardware/drivers/kernel/introduction-to-dpc-objects
+ * - A completion routine can run at IRQL <= DISPATCH_LEVEL in an arbitrary thread context
+ *   (the linter assumes DISPATCH_LEVEL, language.md):
+ *   https://learn.microsoft.com/windows-hardware/drivers/kernel/completing-the-irp
+ * - KeAcquireSpinLock raises to DISPATCH_LEVEL until KeReleaseSpinLock:
+ *   https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-keacquirespinlock
+ * - KeRaiseIrql / KeLowerIrql: https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-keraiseirql
+ * - Paged pool may only be touched at IRQL <= APC_LEVEL (bug check 0xC4 / 0x01 and 0x11 under
+ *   Driver Verifier): https://learn.microsoft.com/windows-hardware/drivers/debugger/bug-check-0xc4--driver-verifier-detected-violation
+ *
+ * The analysis is a may-analysis: one context in which a finding is possible is enough.
+ * Within a routine it follows statements in order (branches joined, loops iterated to a fixed
+ * point, statements after `return` unreachable); globals, lists and helper parameters are
+ * flow-insensitive: whatever is stored anywhere may come out anywhere.
+ */
+import {
+  DISPATCH_LEVEL,
+  IRQL_CONSTANTS,
+  POOL_FLAG_BY_NAME,
+  POOL_TYPE_BY_NAME,
+  type ApiInfo,
+  type PoolKind,
+} from '../apis';
+import type { Argument, Call, Expression, Routine, Script, Statement, TagLiteral } from '../ast';
+import type { ResolvedCall, SymbolTable } from '../symbols';
+
+// ---------------------------------------------------------------- allocation sites
+
+/** One allocation call in the script: the block it makes, where and with which tag. */
+export interface AllocationSite {
+  call: Call;
+  api: ApiInfo;
+  routine: Routine;
+  /** Paged or non-paged, when the pool type / flags argument says so. */
+  pool: PoolKind | undefined;
+  /** The display tag (`'Abc '`), the system tag, or `None` for untagged APIs. */
+  tag: string | undefined;
+  /** The tag literal argument, for APIs that take one. */
+  tagLiteral: TagLiteral | undefined;
+  /** True when the allocation charges the current process's quota. */
+  chargesQuota: boolean;
+}
+
+/** Names in a pool-type or flags argument. */
+export function argumentNames(arg: Argument | undefined): string[] {
+  if (!arg) return [];
+  if (arg.type === 'identifier') return [arg.name];
+  if (arg.type === 'flags') return arg.names.map((n) => n.name);
+  return [];
+}
+
+/** The pool kind an allocation call asks for, from its API row and arguments. */
+export function poolKindOf(api: ApiInfo, call: Call): PoolKind | undefined {
+  const pool = api.allocates?.pool;
+  if (!pool) return undefined;
+  if (pool.from === 'fixed') return pool.kind;
+  const names = argumentNames(call.args[pool.arg]);
+  if (pool.from === 'poolType') {
+    for (const n of names) {
+      const t = POOL_TYPE_BY_NAME.get(n);
+      if (t) return t.pool;
+    }
+    return undefined;
+  }
+  for (const n of names) {
+    const f = POOL_FLAG_BY_NAME.get(n);
+    if (f?.pool) return f.pool;
+  }
+  return undefined;
+}
+
+/** Whether the call charges quota (ExAllocatePoolWithQuota*, or POOL_FLAG_USE_QUOTA). */
+export function chargesQuota(api: ApiInfo, call: Call): boolean {
+  const q = api.allocates?.quota;
+  if (q === 'always') return true;
+  if (q === 'flag') {
+    const pool = api.allocates!.pool;
+    const arg = pool.from === 'flags' ? pool.arg : 0;
+    return argumentNames(call.args[arg]).includes('POOL_FLAG_USE_QUOTA');
+  }
+  return false;
+}
+
+function makeSite(call: Call, api: ApiInfo, routine: Routine): AllocationSite {
+  const a = api.allocates!;
+  let tag: string | undefined;
+  let tagLiteral: TagLiteral | undefined;
+  if (a.tag.from === 'arg') {
+    const arg = call.args[a.tag.arg];
+    if (arg?.type === 'tag') {
+      tagLiteral = arg;
+      tag = arg.value;
+    }
+  } else if (a.tag.from === 'system') tag = a.tag.tag;
+  else tag = 'None';
+  return { call, api, routine, pool: poolKindOf(api, call), tag, tagLiteral, chargesQuota: chargesQuota(api, call) };
+}
+
+// ---------------------------------------------------------------- contexts
+
+/** Why IRQL can be DISPATCH_LEVEL at a point. */
+export type DispatchCause =
+  /** The routine runs at DISPATCH_LEVEL by its kind (dpc, completion) or by a hand-off. */
+  | { kind: 'routine'; routine: Routine; routineKind: 'dpc' | 'completion' }
+  /** A spin lock is held: KeAcquireSpinLock raised IRQL. */
+  | { kind: 'spinLock'; routine: Routine; call: Call; lock: string }
+  /** KeRaiseIrql raised IRQL and KeLowerIrql has not yet restored it. */
+  | { kind: 'raiseIrql'; routine: Routine; call: Call };
+
+/** One helper call on the way from a context's root to a routine. */
+export interface CallLink {
+  caller: Routine;
+  call: Call;
+  callee: Routine;
+}
+
+/** One way a routine can run. */
+export interface RoutineContext {
+  routine: Routine;
+  /** The routine that the system starts (a dpc, dispatch, entry, … or an uncalled helper). */
+  root: Routine;
+  /** The helper calls from `root` to `routine` (empty for the root itself). */
+  chain: CallLink[];
+  /** Why IRQL is DISPATCH_LEVEL when the routine starts, if it can be. */
+  entryDispatch: DispatchCause | undefined;
+  /**
+   * Set when the routine runs in an arbitrary process (inside a DPC or a completion routine):
+   * quota charged there lands on whatever process happens to be current.
+   */
+  arbitraryProcess: { root: Routine; kind: 'dpc' | 'completion' } | undefined;
+}
+
+/** A call as it executes in one context. */
+export interface CallInContext {
+  call: Call;
+  resolved: ResolvedCall;
+  context: RoutineContext;
+  /** Why IRQL can be DISPATCH_LEVEL at this call, if it can. */
+  dispatch: DispatchCause | undefined;
+  /** For each argument: the allocation sites whose block it may hold (empty for non-pointers). */
+  argSites: ReadonlySet<AllocationSite>[];
+}
+
+export interface ProgramModel {
+  script: Script;
+  symbols: SymbolTable;
+  /** Every allocation call of the script, in source order. */
+  sites: AllocationSite[];
+  siteOf(call: Call): AllocationSite | undefined;
+  /** Each routine's contexts, roots first, shortest chains first. */
+  contexts: ReadonlyMap<Routine, RoutineContext[]>;
+  /** Every reachable call in every context, in discovery order. */
+  calls: CallInContext[];
+  /** What each global / list / helper parameter may hold. */
+  globalSites: ReadonlyMap<string, ReadonlySet<AllocationSite>>;
+  listSites: ReadonlyMap<string, ReadonlySet<AllocationSite>>;
+  /** `KeInsertQueueDpc(R)` / `IoSetCompletionRoutineEx(i, R)` calls that start R. */
+  starters: ReadonlyMap<Routine, Call[]>;
+}
+
+const EMPTY: ReadonlySet<AllocationSite> = new Set();
+
+/** The model is built once per (script, symbols) and shared by every rule of one lint run. */
+const cache = new WeakMap<SymbolTable, ProgramModel>();
+
+export function analyzeProgram(script: Script, symbols: SymbolTable): ProgramModel {
+  let model = cache.get(symbols);
+  if (!model || model.script !== script) {
+    model = new ProgramAnalysis(script, symbols).run();
+    cache.set(symbols, model);
+  }
+  return model;
+}
+
+/** `TimerDpc → UpdateStats`: the routine names from a context's root to its routine. */
+export function chainText(context: RoutineContext): string {
+  return [context.root.name.name, ...context.chain.map((l) => l.callee.name.name)].join(' → ');
+}
+
+/** Every call expression in a statement, in source order (not descending into nothing else). */
+export function forEachCall(statement: Statement, fn: (call: Call) => void): void {
+  switch (statement.type) {
+    case 'block':
+      for (const s of statement.statements) forEachCall(s, fn);
+      return;
+    case 'assign':
+      if (statement.value.type === 'call') fn(statement.value);
+      return;
+    case 'callStatement':
+      fn(statement.call);
+      return;
+    case 'foreach':
+    case 'repeat':
+      forEachCall(statement.body, fn);
+      return;
+    case 'if':
+      forEachCall(statement.then, fn);
+      if (statement.else) forEachCall(statement.else, fn);
+      return;
+    default:
+      return;
+  }
+}
+
+// ---------------------------------------------------------------- the walk
+
+interface HeldLock {
+  name: string;
+  call: Call;
+}
+interface Raise {
+  level: number;
+  call: Call;
+}
+interface IrqlState {
+  locks: HeldLock[];
+  raises: Raise[];
+}
+
+function irqlKey(s: IrqlState): string {
+  return s.locks.map((l) => `L${l.name}@${l.call.range.start.offset}`).join(',') + '|' + s.raises.map((r) => `R${r.level}@${r.call.range.start.offset}`).join(',');
+}
+
+/** Abstract state at a program point; `irql` empty = unreachable. */
+interface FlowState {
+  irql: Map<string, IrqlState>;
+  env: Map<string, ReadonlySet<AllocationSite>>;
+}
+
+function emptyState(): FlowState {
+  return { irql: new Map(), env: new Map() };
+}
+
+function cloneState(s: FlowState): FlowState {
+  return { irql: new Map(s.irql), env: new Map(s.env) };
+}
+
+function union<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): ReadonlySet<T> {
+  if (b.size === 0 || a === b) return a;
+  if (a.size === 0) return b;
+  const out = new Set(a);
+  for (const x of b) out.add(x);
+  return out.size === a.size ? a : out;
+}
+
+function join(a: FlowState, b: FlowState): FlowState {
+  if (a.irql.size === 0) return b;
+  if (b.irql.size === 0) return a;
+  const out = cloneState(a);
+  for (const [k, v] of b.irql) out.irql.set(k, v);
+  for (const [k, v] of b.env) out.env.set(k, union(out.env.get(k) ?? EMPTY, v));
+  return out;
+}
+
+function sameState(a: FlowState, b: FlowState): boolean {
+  if (a.irql.size !== b.irql.size || a.env.size !== b.env.size) return false;
+  for (const k of a.irql.keys()) if (!b.irql.has(k)) return false;
+  for (const [k, v] of a.env) {
+    const w = b.env.get(k);
+    if (!w || w.size !== v.size) return false;
+    for (const x of v) if (!w.has(x)) return false;
+  }
+  return true;
+}
+
+/** Above this many distinct IRQL states at one point, further ones are dropped (keeps the walk linear). */
+const MAX_IRQL_STATES = 64;
+/** Loop bodies are re-walked until nothing changes, at most this often. */
+const MAX_LOOP_ITERATIONS = 8;
+/** Whole-program passes for the flow-insensitive globals, lists and parameters. */
+const MAX_PROGRAM_PASSES = 12;
+
+class ProgramAnalysis {
+  private readonly sites: AllocationSite[] = [];
+  private readonly siteByCall = new Map<Call, AllocationSite>();
+  private readonly globals = new Map<string, ReadonlySet<AllocationSite>>();
+  private readonly lists = new Map<string, ReadonlySet<AllocationSite>>();
+  /** Routine → parameter index → sites. */
+  private readonly params = new Map<Routine, ReadonlySet<AllocationSite>[]>();
+  private readonly starters = new Map<Routine, Call[]>();
+  private changed = false;
+
+  // Per-walk (phase 2) recording.
+  private recording: Map<Call, CallInContext> | undefined;
+  private currentContext: RoutineContext | undefined;
+  private currentRoutine!: Routine;
+  private completionTargets = new Map<string, Routine[]>();
+  private pendingContexts: RoutineContext[] = [];
+
+  constructor(
+    private readonly script: Script,
+    private readonly symbols: SymbolTable,
+  ) {}
+
+  run(): ProgramModel {
+    for (const r of this.script.routines) {
+      forEachCall(r.body, (call) => {
+        const res = this.resolve(call);
+        if (res.kind !== 'api') return;
+        if (res.api.allocates) {
+          const site = makeSite(call, res.api, r);
+          this.sites.push(site);
+          this.siteByCall.set(call, site);
+        }
+        const target = this.routineArg(call, res.api);
+        if (target && (res.api.effect === 'queueDpc' || res.api.effect === 'setCompletionRoutine')) {
+          const list = this.starters.get(target) ?? [];
+          list.push(call);
+          this.starters.set(target, list);
+        }
+      });
+    }
+
+    // Phase 1: what globals, lists and parameters may hold, to a fixed point.
+    for (let pass = 0; pass < MAX_PROGRAM_PASSES; pass++) {
+      this.changed = false;
+      for (const r of this.script.routines) this.walkRoutine(r, undefined);
+      if (!this.changed) break;
+    }
+
+    // Phase 2: contexts, breadth first so each routine's first context has the shortest chain.
+    const contexts = new Map<Routine, RoutineContext[]>();
+    const seen = new Set<string>();
+    const calls: CallInContext[] = [];
+    const queue: RoutineContext[] = [];
+    const enqueue = (c: RoutineContext) => {
+      const key = `${c.routine.range.start.offset}:${c.entryDispatch ? 1 : 0}:${c.arbitraryProcess ? 1 : 0}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      queue.push(c);
+      const list = contexts.get(c.routine) ?? [];
+      list.push(c);
+      contexts.set(c.routine, list);
+    };
+    const called = this.calledRoutines();
+    for (const r of this.script.routines) {
+      const root = this.rootContext(r, called);
+      if (root) enqueue(root);
+    }
+    const drain = () => {
+      while (queue.length) {
+        const c = queue.shift()!;
+        this.pendingContexts = [];
+        this.recording = new Map();
+        this.currentContext = c;
+        this.walkRoutine(c.routine, c);
+        calls.push(...this.recording.values());
+        this.recording = undefined;
+        this.currentContext = undefined;
+        for (const p of this.pendingContexts) enqueue(p);
+      }
+    };
+    drain();
+    // Helpers called only from unreachable code still get analysed, as if called at PASSIVE_LEVEL.
+    for (const r of this.script.routines) {
+      if (!contexts.has(r)) {
+        enqueue(this.passiveRoot(r));
+        drain();
+      }
+    }
+
+    const siteByCall = this.siteByCall;
+    return {
+      script: this.script,
+      symbols: this.symbols,
+      sites: this.sites,
+      siteOf: (call) => siteByCall.get(call),
+      contexts,
+      calls,
+      globalSites: this.globals,
+      listSites: this.lists,
+      starters: this.starters,
+    };
+  }
+
+  private resolve(call: Call): ResolvedCall {
+    try {
+      return this.symbols.resolveCall(call);
+    } catch {
+      return { kind: 'unknown' };
+    }
+  }
+
+  /** The routine named by an API's `routine` parameter, if any. */
+  private routineArg(call: Call, api: ApiInfo): Routine | undefined {
+    const i = api.params.findIndex((p) => p.kind === 'routine');
+    if (i < 0) return undefined;
+    const arg = call.args[i];
+    return arg?.type === 'identifier' ? this.symbols.routines.get(arg.name) : undefined;
+  }
+
+  private calledRoutines(): Set<Routine> {
+    const called = new Set<Routine>();
+    for (const r of this.script.routines) {
+      forEachCall(r.body, (call) => {
+        const res = this.resolve(call);
+        if (res.kind === 'helper' && res.routine !== r) called.add(res.routine);
+        if (res.kind === 'api') {
+          const t = this.routineArg(call, res.api);
+          if (t) called.add(t);
+        }
+      });
+    }
+    return called;
+  }
+
+  private passiveRoot(r: Routine): RoutineContext {
+    return { routine: r, root: r, chain: [], entryDispatch: undefined, arbitraryProcess: undefined };
+  }
+
+  private dispatchRoot(r: Routine, kind: 'dpc' | 'completion'): RoutineContext {
+    return {
+      routine: r,
+      root: r,
+      chain: [],
+      entryDispatch: { kind: 'routine', routine: r, routineKind: kind },
+      arbitraryProcess: { root: r, kind },
+    };
+  }
+
+  private rootContext(r: Routine, called: Set<Routine>): RoutineContext | undefined {
+    switch (r.kind) {
+      case 'dpc':
+      case 'completion':
+        return this.dispatchRoot(r, r.kind);
+      case 'routine': {
+        // A helper handed to KeInsertQueueDpc / IoSetCompletionRoutineEx runs as that kind
+        // (wrong-kind reports the mistake; the context is still what the system would do).
+        for (const c of this.starters.get(r) ?? []) {
+          const api = this.resolve(c);
+          if (api.kind === 'api') return this.dispatchRoot(r, api.api.effect === 'queueDpc' ? 'dpc' : 'completion');
+        }
+        return called.has(r) ? undefined : this.passiveRoot(r);
+      }
+      default:
+        return this.passiveRoot(r);
+    }
+  }
+
+  // ------------------------------------------------------------ statements
+
+  private walkRoutine(r: Routine, context: RoutineContext | undefined): void {
+    this.currentRoutine = r;
+    this.completionTargets = new Map();
+    forEachCall(r.body, (call) => {
+      const res = this.resolve(call);
+      if (res.kind === 'api' && res.api.effect === 'setCompletionRoutine') {
+        const irp = call.args[0];
+        const target = this.routineArg(call, res.api);
+        if (irp?.type === 'identifier' && target) {
+          const list = this.completionTargets.get(irp.name) ?? [];
+          list.push(target);
+          this.completionTargets.set(irp.name, list);
+        }
+      }
+    });
+    const start = emptyState();
+    start.irql.set('|', { locks: [], raises: [] });
+    const params = this.params.get(r);
+    r.params.forEach((p, i) => start.env.set(p.name, params?.[i] ?? EMPTY));
+    void context;
+    this.walkStatement(r.body, start);
+  }
+
+  private walkStatement(s: Statement, state: FlowState): FlowState {
+    if (state.irql.size === 0) return state; // unreachable
+    switch (s.type) {
+      case 'block': {
+        let st = state;
+        for (const x of s.statements) st = this.walkStatement(x, st);
+        return st;
+      }
+      case 'assign': {
+        const st = cloneState(state);
+        const value = this.evalExpression(s.value, st);
+        this.assign(s.target.name, value, st);
+        return st;
+      }
+      case 'callStatement': {
+        const st = cloneState(state);
+        this.visitCall(s.call, st);
+        return st;
+      }
+      case 'push': {
+        this.addTo(this.lists, s.list.name, this.lookup(s.value.name, state));
+        return state;
+      }
+      case 'foreach': {
+        const loopVar = s.variable.name;
+        return this.loop(state, (st) => {
+          const inner = cloneState(st);
+          inner.env.set(loopVar, this.lists.get(s.list.name) ?? EMPTY);
+          return this.walkStatement(s.body, inner);
+        });
+      }
+      case 'repeat':
+        return this.loop(state, (st) => this.walkStatement(s.body, st));
+      case 'if': {
+        let thenIn = state;
+        let elseIn = state;
+        const c = s.condition;
+        if (c.type === 'nullCheck' && !this.isGlobal(c.variable.name)) {
+          // On the branch where the pointer is NULL it holds no block.
+          const nullBranch = cloneState(state);
+          nullBranch.env.set(c.variable.name, EMPTY);
+          if (c.operator === '==') thenIn = nullBranch;
+          else elseIn = nullBranch;
+        }
+        const thenOut = this.walkStatement(s.then, thenIn);
+        const elseOut = s.else ? this.walkStatement(s.else, elseIn) : elseIn;
+        return join(thenOut, elseOut);
+      }
+      case 'return':
+        return emptyState();
+      case 'error': {
+        if (!s.assigns) return state;
+        const st = cloneState(state);
+        this.assign(s.assigns.name, EMPTY, st);
+        return st;
+      }
+      default:
+        return state;
+    }
+  }
+
+  /** A loop body runs zero or more times: iterate until the state at its head stops growing. */
+  private loop(state: FlowState, body: (s: FlowState) => FlowState): FlowState {
+    let head = state;
+    for (let i = 0; i < MAX_LOOP_ITERATIONS; i++) {
+      const out = body(head);
+      const next = join(head, out);
+      if (sameState(next, head)) break;
+      head = next;
+    }
+    return head;
+  }
+
+  private isParam(name: string): boolean {
+    return this.currentRoutine.params.some((p) => p.name === name);
+  }
+
+  private isGlobal(name: string): boolean {
+    return !this.isParam(name) && this.symbols.globals.has(name);
+  }
+
+  private lookup(name: string, state: FlowState): ReadonlySet<AllocationSite> {
+    if (this.isGlobal(name)) return this.globals.get(name) ?? EMPTY;
+    return state.env.get(name) ?? EMPTY;
+  }
+
+  private assign(name: string, value: ReadonlySet<AllocationSite>, state: FlowState): void {
+    if (this.isGlobal(name)) this.addTo(this.globals, name, value);
+    else state.env.set(name, value);
+  }
+
+  private addTo(map: Map<string, ReadonlySet<AllocationSite>>, key: string, value: ReadonlySet<AllocationSite>): void {
+    const before = map.get(key) ?? EMPTY;
+    const after = union(before, value);
+    if (after !== before) {
+      map.set(key, after);
+      this.changed = true;
+    }
+  }
+
+  private addToParam(r: Routine, index: number, value: ReadonlySet<AllocationSite>): void {
+    if (index >= r.params.length || value.size === 0) return;
+    const list = this.params.get(r) ?? r.params.map(() => EMPTY);
+    const after = union(list[index], value);
+    if (after !== list[index]) {
+      list[index] = after;
+      this.params.set(r, list);
+      this.changed = true;
+    }
+  }
+
+  private evalExpression(e: Expression, state: FlowState): ReadonlySet<AllocationSite> {
+    switch (e.type) {
+      case 'call': {
+        this.visitCall(e, state);
+        const site = this.siteByCall.get(e);
+        return site ? new Set([site]) : EMPTY;
+      }
+      case 'pop':
+        return this.lists.get(e.list.name) ?? EMPTY;
+      case 'identifier':
+        return this.lookup(e.name, state);
+      default:
+        return EMPTY;
+    }
+  }
+
+  private argSites(call: Call, state: FlowState): ReadonlySet<AllocationSite>[] {
+    return call.args.map((a) => (a.type === 'identifier' ? this.lookup(a.name, state) : EMPTY));
+  }
+
+  /** Applies a call's effect on IRQL and on what pointers hold; records it in phase 2. */
+  private visitCall(call: Call, state: FlowState): void {
+    const res = this.resolve(call);
+    const args = this.argSites(call, state);
+    if (this.recording && this.currentContext) this.record(call, res, args, state);
+
+    if (res.kind === 'helper') {
+      res.routine.params.forEach((_, i) => this.addToParam(res.routine, i, args[i] ?? EMPTY));
+      if (this.recording && this.currentContext) {
+        const ctx = this.currentContext;
+        const cause = this.dispatchCause(state);
+        this.pendingContexts.push({
+          routine: res.routine,
+          root: ctx.root,
+          chain: [...ctx.chain, { caller: ctx.routine, call, callee: res.routine }],
+          entryDispatch: cause,
+          arbitraryProcess: ctx.arbitraryProcess,
+        });
+      }
+      return;
+    }
+    if (res.kind !== 'api') return;
+    const api = res.api;
+    switch (api.effect) {
+      case 'acquireSpinLock': {
+        const arg = call.args[0];
+        const name = arg?.type === 'identifier' ? arg.name : '?';
+        this.mapIrql(state, (s) => ({ locks: [...s.locks, { name, call }], raises: s.raises }));
+        return;
+      }
+      case 'releaseSpinLock': {
+        const arg = call.args[0];
+        const name = arg?.type === 'identifier' ? arg.name : '?';
+        this.mapIrql(state, (s) => {
+          const i = s.locks.map((l) => l.name).lastIndexOf(name);
+          // Releasing an unnamed or unknown lock: assume the innermost one.
+          const at = i >= 0 ? i : name === '?' ? s.locks.length - 1 : -1;
+          if (at < 0) return s;
+          return { locks: s.locks.filter((_, j) => j !== at), raises: s.raises };
+        });
+        return;
+      }
+      case 'raiseIrql': {
+        const arg = call.args[0];
+        const level = arg?.type === 'identifier' ? (IRQL_CONSTANTS.get(arg.name) ?? DISPATCH_LEVEL) : DISPATCH_LEVEL;
+        this.mapIrql(state, (s) => ({ locks: s.locks, raises: [...s.raises, { level, call }] }));
+        return;
+      }
+      case 'lowerIrql':
+        this.mapIrql(state, (s) => ({ locks: s.locks, raises: s.raises.slice(0, -1) }));
+        return;
+      case 'queueWorkItem':
+      case 'exQueueWorkItem': {
+        const target = this.routineArg(call, api);
+        if (target) this.addToParam(target, 0, args[0] ?? EMPTY);
+        return;
+      }
+      case 'callDriver': {
+        const irp = call.args[0];
+        if (irp?.type === 'identifier') {
+          for (const target of this.completionTargets.get(irp.name) ?? []) this.addToParam(target, 0, args[0] ?? EMPTY);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private mapIrql(state: FlowState, f: (s: IrqlState) => IrqlState): void {
+    const next = new Map<string, IrqlState>();
+    for (const s of state.irql.values()) {
+      const t = f(s);
+      if (next.size < MAX_IRQL_STATES) next.set(irqlKey(t), t);
+    }
+    state.irql = next;
+  }
+
+  /** Why IRQL can be DISPATCH_LEVEL in this state, if it can: the routine's own, else a lock or raise. */
+  private dispatchCause(state: FlowState): DispatchCause | undefined {
+    if (this.currentContext?.entryDispatch) return this.currentContext.entryDispatch;
+    for (const s of state.irql.values()) {
+      if (s.locks.length) return { kind: 'spinLock', routine: this.currentRoutine, call: s.locks[0].call, lock: s.locks[0].name };
+      const raise = s.raises.find((r) => r.level >= DISPATCH_LEVEL);
+      if (raise) return { kind: 'raiseIrql', routine: this.currentRoutine, call: raise.call };
+    }
+    return undefined;
+  }
+
+  private record(call: Call, resolved: ResolvedCall, args: ReadonlySet<AllocationSite>[], state: FlowState): void {
+    const prev = this.recording!.get(call);
+    const dispatch = this.dispatchCause(state);
+    if (!prev) {
+      this.recording!.set(call, { call, resolved, context: this.currentContext!, dispatch, argSites: args });
+      return;
+    }
+    // The same call met again in a loop iteration: widen.
+    prev.dispatch ??= dispatch;
+    prev.argSites = prev.argSites.map((s, i) => union(s, args[i] ?? EMPTY));
+  }
+}
+
+// ---------------------------------------------------------------- wording shared by the context rules
+
+/** One place worth pointing at from a finding (becomes LSP relatedInformation). */
+export interface ContextNote {
+  node: { range: Call['range'] };
+  message: string;
+}
+
+function kindWord(kind: 'dpc' | 'completion'): string {
+  return kind === 'dpc' ? 'DPC routine' : 'completion routine';
+}
+
+/**
+ * Where and why IRQL is DISPATCH_LEVEL at a call, as a clause for a message:
+ * "in DPC routine TimerDpc", "in UpdateStats, reached from DPC routine TimerDpc (TimerDpc → UpdateStats)",
+ * "while spin lock 'Lock' is held (KeAcquireSpinLock, line 12)".
+ */
+export function describeDispatch(at: CallInContext): string {
+  const cause = at.dispatch;
+  const ctx = at.context;
+  const here = ctx.routine.name.name;
+  if (!cause) return `in ${here}`;
+  const chained = ctx.chain.length > 0 ? ` (${chainText(ctx)})` : '';
+  switch (cause.kind) {
+    case 'routine':
+      if (cause.routine === ctx.routine) return `in ${kindWord(cause.routineKind)} ${here}`;
+      return `in ${here}, reached from ${kindWord(cause.routineKind)} ${cause.routine.name.name}${chained}`;
+    case 'spinLock': {
+      const what = `spin lock '${cause.lock}' is held (KeAcquireSpinLock, line ${cause.call.range.start.line})`;
+      if (cause.routine === ctx.routine) return `in ${here} while ${what}`;
+      return `in ${here}, called from ${cause.routine.name.name} while ${what}${chained}`;
+    }
+    case 'raiseIrql': {
+      const what = `IRQL is raised (KeRaiseIrql, line ${cause.call.range.start.line})`;
+      if (cause.routine === ctx.routine) return `in ${here} after ${what.replace('IRQL is raised', 'IRQL was raised')}`;
+      return `in ${here}, called from ${cause.routine.name.name} while ${what}${chained}`;
+    }
+  }
+}
+
+/** The helper calls from a context's root to its routine, as related locations. */
+export function chainNotes(ctx: RoutineContext): ContextNote[] {
+  return ctx.chain.map((l) => ({
+    node: l.call,
+    message: `${l.caller.name.name} calls ${l.callee.name.name} here`,
+  }));
+}
+
+/** The places that make IRQL DISPATCH_LEVEL at a call: chain, lock or raise, and who queues a DPC. */
+export function dispatchNotes(model: ProgramModel, at: CallInContext): ContextNote[] {
+  const notes = chainNotes(at.context);
+  const cause = at.dispatch;
+  if (!cause) return notes;
+  if (cause.kind === 'spinLock') {
+    notes.push({ node: cause.call, message: `spin lock '${cause.lock}' acquired here: IRQL is DISPATCH_LEVEL until KeReleaseSpinLock` });
+  } else if (cause.kind === 'raiseIrql') {
+    notes.push({ node: cause.call, message: 'IRQL raised here: it stays raised until KeLowerIrql' });
+  } else {
+    notes.push(...starterNotes(model, cause.routine));
+  }
+  return notes;
+}
+
+/** `KeInsertQueueDpc(TimerDpc)` / `IoSetCompletionRoutineEx(i, R)` calls that start a routine. */
+export function starterNotes(model: ProgramModel, routine: Routine): ContextNote[] {
+  return (model.starters.get(routine) ?? []).map((call) => ({
+    node: call,
+    message:
+      call.callee.name === 'KeInsertQueueDpc'
+        ? `${routine.name.name} is queued here and runs at DISPATCH_LEVEL in an arbitrary process`
+        : `${routine.name.name} is set as completion routine here; IoCallDriver runs it at up to DISPATCH_LEVEL`,
+  }));
+}
+
+/**
+ * For each call, the one context (shortest chain first, then discovery order) that satisfies
+ * `when` — one finding per call site however many ways lead to it.
+ */
+export function findingsPerCall(model: ProgramModel, when: (c: CallInContext) => boolean): CallInContext[] {
+  const best = new Map<Call, CallInContext>();
+  for (const c of model.calls) {
+    if (!when(c)) continue;
+    const prev = best.get(c.call);
+    if (!prev || c.context.chain.length < prev.context.chain.length) best.set(c.call, c);
+  }
+  return [...best.values()].sort((a, b) => a.call.range.start.offset - b.call.range.start.offset);
+}
