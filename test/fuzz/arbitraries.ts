@@ -261,7 +261,8 @@ export function scriptArb(options: ScriptOptions = {}): fc.Arbitrary<string> {
           if (r.unload) routines.push(r.unload);
           if (r.seedOrder) routines.reverse();
           parts.push(...routines);
-          for (const [name, steps, unloadAtEnd] of scenarios) {
+          for (const [i, [base, steps, unloadAtEnd]] of scenarios.entries()) {
+            const name = i === 0 ? base : base.startsWith('"') ? `"${base.slice(1, -1)} ${i}"` : `${base}_${i}`;
             parts.push(`scenario ${name} {\n    load;\n    ${steps.join('\n    ')}${unloadAtEnd ? '\n    unload;' : ''}\n}`);
           }
           return parts.join('\n\n') + '\n';

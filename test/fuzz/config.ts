@@ -26,7 +26,7 @@ export function fuzzRuns(ciRuns: number, scale = 1): number {
 }
 
 export function fcParams<T>(ciRuns: number, scale = 1): Parameters<T> {
-  return { seed: FUZZ_SEED, numRuns: fuzzRuns(ciRuns, scale), verbose: 1 };
+  return { seed: FUZZ_SEED, numRuns: fuzzRuns(ciRuns, scale) };
 }
 
 function listDrvm(dir: string): string[] {
