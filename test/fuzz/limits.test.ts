@@ -6,6 +6,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from '../../server/src/core/parser';
+import { parsePoolTagFile, renderReports } from '../../server/src/core/reports/index';
+import type { OutstandingBlock, PoolUsedRow, SimulationResult } from '../../server/src/core/simulator/result';
 import { diagnosticProblems, timed } from './invariants';
 
 /** ~5 MB of realistic script: many routines with allocations, frees and comments. */
@@ -128,5 +130,113 @@ describe('limits: parser', () => {
       assert.deepEqual(diagnosticProblems(text, r.diagnostics), []);
       for (const d of r.diagnostics) assert.ok(d.message.length < 2_000, `a diagnostic message of ${d.message.length} characters`);
     }
+  });
+});
+
+// ------------------------------------------------------------------ reports
+
+/** The n-th 4-character printable tag (base-62 digits), distinct for n < 62^4. */
+export function nthTag(n: number): string {
+  const digits = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+  let s = '';
+  for (let i = 0; i < 4; i++) {
+    s = digits[n % 62] + s;
+    n = Math.floor(n / 62);
+  }
+  return s;
+}
+
+/** A simulation result with `tags` tags, each with one live block in each pool. */
+export function bigResult(tags: number): SimulationResult {
+  const poolused: PoolUsedRow[] = [];
+  const outstanding: OutstandingBlock[] = [];
+  for (let i = 0; i < tags; i++) {
+    const tag = nthTag(i);
+    poolused.push({
+      tag,
+      nonPaged: { allocs: i + 2, frees: i + 1, diff: 1, used: 64 + i },
+      paged: { allocs: 3, frees: 2, diff: 1, used: 4096 },
+    });
+    outstanding.push({
+      address: `ffffc000\`${(0x10000 + i * 16).toString(16).padStart(8, '0')}`,
+      tag,
+      pool: 'NonPagedPool',
+      size: 64 + i,
+      kind: 'pool',
+      site: { line: 3, column: 5 },
+      stack: [{ frame: 'nt!ExAllocatePoolWithTag' }, { frame: 'Big!Helper', line: 3, column: 5 }, { frame: 'nt!IopLoadDriver' }],
+    });
+  }
+  return {
+    driver: 'Big.sys',
+    scenario: 's',
+    seed: 1,
+    steps: tags * 2,
+    allocations: tags * 2,
+    frees: 0,
+    bugcheck: null,
+    poolused,
+    outstanding,
+    quota: [],
+    hits: [],
+    hitsDropped: 0,
+    timeline: [],
+    hitTag: null,
+  };
+}
+
+describe('limits: reports', () => {
+  it('!poolused over 100,000 tags renders in bounded time, one row per tag plus TOTAL', () => {
+    const result = bigResult(100_000);
+    for (const spec of ['poolused:4', 'poolused:1', 'poolused:2', 'poolused']) {
+      const { value: text, ms } = timed(() => renderReports(result, [spec]));
+      assert.ok(ms < 10_000, `${spec} took ${ms.toFixed(0)} ms`);
+      const rows = text.split('\n').filter((l) => /^ \S{4} /.test(l) || /^ \S{1,4}\s+\d/.test(l));
+      assert.ok(rows.length >= 100_000, `${spec}: ${rows.length} rows`);
+      assert.match(text, /TOTAL/);
+      assert.ok(text.includes(` ${nthTag(99_999)} `), `${spec}: the last tag is listed`);
+    }
+  });
+
+  it('!poolused with a wildcard pattern over 100,000 tags selects in bounded time', () => {
+    const result = bigResult(100_000);
+    const { value: text, ms } = timed(() => renderReports(result, ['poolused:4:00A*']));
+    assert.ok(ms < 10_000, `took ${ms.toFixed(0)} ms`);
+    const listed = result.poolused.filter((r) => r.tag.startsWith('00A')).map((r) => r.tag);
+    assert.equal(listed.length, 62);
+    for (const t of listed) assert.ok(text.includes(` ${t} `), `${t} listed`);
+    assert.ok(!text.includes(` ${nthTag(99_999)} `), 'a tag outside the pattern is not listed');
+  });
+
+  it('!verifier 0x3 and !poolfind over 100,000 outstanding blocks render in bounded time', () => {
+    const result = bigResult(100_000);
+    const { value: v, ms } = timed(() => renderReports(result, ['verifier']));
+    assert.ok(ms < 10_000, `verifier took ${ms.toFixed(0)} ms`);
+    assert.ok(v.split('\n').length >= 100_000);
+    const { value: f, ms: ms2 } = timed(() => renderReports(result, [`poolfind:${nthTag(500)}`]));
+    assert.ok(ms2 < 5_000, `poolfind took ${ms2.toFixed(0)} ms`);
+    assert.match(f, /size:/);
+  });
+
+  it('a 100,000-line pooltag.txt parses in bounded time, and owners show in !poolused', () => {
+    const lines: string[] = ['// pooltag.txt: 100,000 entries'];
+    for (let i = 0; i < 100_000; i++) lines.push(`${nthTag(i)} - drv${i}.sys - owner number ${i}`);
+    const text = lines.join('\r\n');
+    const { value: db, ms } = timed(() => parsePoolTagFile(text));
+    assert.ok(ms < 5_000, `parse took ${ms.toFixed(0)} ms`);
+    assert.equal(db.entries.size, 100_000);
+    assert.deepEqual(db.skippedLines, []);
+    const { value: report, ms: ms2 } = timed(() => renderReports(bigResult(100_000), ['poolused:4'], { pooltag: db }));
+    assert.ok(ms2 < 10_000, `render took ${ms2.toFixed(0)} ms`);
+    assert.match(report, /owner number 99999/);
+  });
+
+  it('a 100,000-line pooltag.txt of garbage parses in bounded time, every line skipped', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 100_000; i++) lines.push(i % 2 ? `\u0000\u001b[31m<script>${i}` : `TooLongTag${i} - x - y`);
+    const { value: db, ms } = timed(() => parsePoolTagFile(lines.join('\n')));
+    assert.ok(ms < 5_000, `parse took ${ms.toFixed(0)} ms`);
+    assert.equal(db.entries.size, 0);
+    assert.equal(db.skippedLines.length, 100_000);
   });
 });
