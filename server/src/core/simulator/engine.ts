@@ -1,0 +1,1174 @@
+/**
+ * The simulation engine: runs one scenario of a driver model script against a model of the
+ * kernel with Driver Verifier's Pool Tracking (simulator.md, "Execution model").
+ *
+ * Routines are compiled once per run into closures: names are resolved to slots, API calls to
+ * their allocation / release / effect behaviour, tags to their PoolMon counters and call sites
+ * to their interned stack nodes. Executing a statement is then a few property reads, one
+ * counter increment and one comparison against `nextCheck` (the earliest of: the step budget,
+ * the next progress/cancel poll and the next timeline sample).
+ */
+import {
+  APC_LEVEL,
+  DISPATCH_LEVEL,
+  IRP_MAJOR_SERVICE,
+  IRQL_CONSTANTS,
+  PASSIVE_LEVEL,
+  POOL_FLAG_BY_NAME,
+  POOL_TYPE_BY_NAME,
+  tagToUlong,
+  type ApiInfo,
+  type BlockKind,
+} from '../apis';
+import type * as Ast from '../ast';
+import type { SymbolTable } from '../symbols';
+import { addressValue, DRIVER_NAME_OFFSET, formatAddress, VERIFIER_DRIVER_DATA_OFFSET } from './address';
+import * as BugChecks from './bugcheck';
+import {
+  DEFAULT_MAX_HITS,
+  DEFAULT_MAX_STEPS,
+  MAX_CALL_DEPTH,
+  PROGRESS_INTERVAL,
+  SimulationError,
+  type SimulationOptions,
+} from './contract';
+import { PoolBlock, PoolTracker, type CallSite, type ProcessQuota, type TagAccount } from './poolTracker';
+import { SeededRandom } from './prng';
+import type { BugCheck, HitTagBreak, OutstandingBlock, SimulationResult } from './result';
+import { createStackRoot, StackNode, systemChain } from './stack';
+import { TimelineRecorder } from './timeline';
+
+type Value = PoolBlock | null;
+/** A compiled statement; returns 1 when it executed `return`. */
+type Exec = (a: Activation) => number;
+type Eval = (a: Activation) => Value;
+
+/** Tag of untagged allocations (ExAllocatePool, ExAllocatePoolWithQuota). */
+const UNTAGGED = 'None';
+/** Size of an MDL header on x64 (sizeof(MDL)); each described page adds one PFN_NUMBER. */
+const MDL_HEADER_BYTES = 0x30;
+const PFN_NUMBER_BYTES = 8;
+const PAGE_SIZE = 4096;
+/** At most this many saved IRQLs per run (KeRaiseIrql without KeLowerIrql in a loop). */
+const MAX_IRQL_STACK = 4096;
+/** POOL_TYPE value of PagedPool (wdm.h), the P3 of 0xC4 / 0x01 and 0x11. */
+const PAGED_POOL_TYPE = 1;
+
+/** Frames Pool Tracking's unload check runs under (innermost first). */
+const UNLOAD_CHECK_FRAMES = ['nt!IopUnloadDriver', 'nt!MmUnloadSystemImage'];
+
+/** Inline wdm.h wrappers: the API the compiled driver actually calls (apis.ts, "modelled as"). */
+const CALLED_API: Record<string, string> = {
+  ExAllocatePoolZero: 'ExAllocatePoolWithTag',
+  ExAllocatePoolUninitialized: 'ExAllocatePoolWithTag',
+  ExAllocatePoolQuotaZero: 'ExAllocatePoolWithQuotaTag',
+};
+
+class CompiledRoutine {
+  body: Exec = () => 0;
+  constructor(
+    readonly routine: Ast.Routine,
+    /** `Leaky!ReadDispatch` */
+    readonly frame: string,
+    readonly slots: Map<string, number>,
+    readonly paramSlots: number[],
+  ) {}
+}
+
+class Activation {
+  constructor(
+    readonly locals: Value[],
+    readonly routine: CompiledRoutine,
+    /** The frames below this routine: its caller chain and the system frames. */
+    readonly base: StackNode,
+    readonly process: ProcessQuota,
+    /** Running in a DPC routine or anything it calls (0xC4 / 0x10B). */
+    readonly inDpc: boolean,
+  ) {}
+}
+
+/** A one-entry cache from a caller's stack to this call site's driver frame. */
+class SiteFrame {
+  private base: StackNode | null = null;
+  private node: StackNode | null = null;
+  constructor(
+    private readonly frame: string,
+    private readonly line: number,
+  ) {}
+  at(base: StackNode): StackNode {
+    if (base === this.base) return this.node!;
+    this.base = base;
+    return (this.node = base.child(this.frame, this.line));
+  }
+}
+
+/** An unordered bag of pointers (`list`); `pop` takes the oldest (a FIFO queue of requests). */
+class PointerList {
+  private items: Value[] = [];
+  private head = 0;
+  push(v: Value): void {
+    this.items.push(v);
+  }
+  pop(): Value {
+    if (this.head >= this.items.length) return null;
+    const v = this.items[this.head];
+    this.items[this.head++] = null;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return v;
+  }
+  /** Takes every pointer out, leaving the list empty (`foreach`). */
+  take(): Value[] {
+    const out = this.head === 0 ? this.items : this.items.slice(this.head);
+    this.items = [];
+    this.head = 0;
+    return out;
+  }
+}
+
+interface AllocSpec {
+  api: ApiInfo;
+  apiFrame: string;
+  tag: TagAccount;
+  paged: boolean;
+  poolType: number;
+  size: number;
+  kind: BlockKind;
+  quota: boolean;
+  /** POOL_FLAG_RAISE_ON_FAILURE, or an allocation the script cannot observe failing. */
+  neverFails: boolean;
+  pages: number;
+  site: CallSite;
+}
+
+interface ReleaseSpec {
+  api: ApiInfo;
+  apiFrame: string;
+  blocks: readonly BlockKind[];
+  /** ExFreePool / ExFreePoolWithTag / ExFreePool2. */
+  poolFree: boolean;
+  /** The tag the call passes, when it passes one. */
+  tag: string | null;
+  site: CallSite;
+}
+
+type QueuedKind = 'dpc' | 'ioWorkItem' | 'exWorkItem';
+
+interface QueuedWork {
+  kind: QueuedKind;
+  routine: CompiledRoutine;
+  arg: Value;
+  process: ProcessQuota;
+  /** What makes a second queueing of the same object a no-op. */
+  key: object;
+}
+
+/** Thrown to unwind the interpreter at the first bug check (the machine crashed). */
+class BugCheckStop {
+  constructor(readonly bugcheck: BugCheck) {}
+}
+
+function siteOf(node: Ast.Node): CallSite {
+  return { line: node.range.start.line, column: node.range.start.column };
+}
+
+function poolName(paged: boolean): 'PagedPool' | 'NonPagedPool' {
+  return paged ? 'PagedPool' : 'NonPagedPool';
+}
+
+export class Simulation {
+  // Hot fields first.
+  steps = 0;
+  nextCheck = 1;
+  irql = PASSIVE_LEVEL;
+  private irqlStack: number[] = [];
+  private irqlTop = 0;
+  private depth = 0;
+
+  readonly tracker = new PoolTracker();
+  private readonly timeline = new TimelineRecorder(this.tracker);
+  private readonly rng: SeededRandom;
+  private readonly stackRoot = createStackRoot();
+
+  private readonly file: string;
+  private readonly seed: number;
+  private readonly maxSteps: number;
+  private readonly maxHits: number;
+  private readonly lowResources: number;
+  private readonly continueOnBugcheck: boolean;
+  private nextProgress = PROGRESS_INTERVAL;
+
+  private readonly driverName: string;
+  private readonly module: string;
+  private readonly routines = new Map<Ast.Routine, CompiledRoutine>();
+  private readonly globals: Value[] = [];
+  private readonly globalSlots = new Map<string, number>();
+  private readonly lists = new Map<string, PointerList>();
+
+  private queue: QueuedWork[] = [];
+  private queueHead = 0;
+  private readonly queuedKeys = new Set<object>();
+
+  private readonly hits: HitTagBreak[] = [];
+  private hitsDropped = 0;
+  private readonly bugchecks: BugCheck[] = [];
+
+  /** The process of the enclosing `process` block, if any. */
+  private scenarioProcess: ProcessQuota | null = null;
+  private readonly system: ProcessQuota;
+  private readonly idle: ProcessQuota;
+
+  private readonly loadBase: StackNode;
+  private readonly unloadBase: StackNode;
+  private readonly dpcBase: StackNode;
+  private readonly ioWorkItemBase: StackNode;
+  private readonly exWorkItemBase: StackNode;
+  private readonly irpBases = new Map<string, StackNode>();
+
+  constructor(
+    private readonly script: Ast.Script,
+    private readonly symbols: SymbolTable,
+    options: SimulationOptions,
+  ) {
+    this.file = options.file ?? '<script>';
+    this.maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
+    this.maxHits = options.maxHits ?? DEFAULT_MAX_HITS;
+    this.lowResources = options.lowResources ?? 0;
+    this.continueOnBugcheck = options.continueOnBugcheck ?? false;
+    this.seed = options.seed ?? 1;
+    this.rng = new SeededRandom(this.seed);
+    this.onProgress = options.onProgress;
+    this.isCancelled = options.isCancelled;
+    this.driverName = script.driver?.name.value ?? 'Driver.sys';
+    this.module = this.driverName.replace(/\.sys$/i, '');
+    this.system = this.tracker.process('System');
+    this.idle = this.tracker.process('Idle');
+    if (options.hitTag) {
+      this.tracker.setHitTag(options.hitTag.length < 4 ? (options.hitTag + '    ').slice(0, 4) : options.hitTag);
+    }
+    const root = this.stackRoot;
+    this.loadBase = systemChain(root, ['nt!IopLoadDriver']);
+    this.unloadBase = systemChain(root, ['nt!IopUnloadDriver']);
+    this.dpcBase = systemChain(root, ['nt!KiRetireDpcList', 'nt!KiExecuteAllDpcs']);
+    this.ioWorkItemBase = systemChain(root, ['nt!ExpWorkerThread', 'nt!IopProcessWorkItem']);
+    this.exWorkItemBase = systemChain(root, ['nt!ExpWorkerThread']);
+    this.compileProgram();
+  }
+
+  private readonly onProgress: ((steps: number) => void) | undefined;
+  private readonly isCancelled: (() => boolean) | undefined;
+
+  // ------------------------------------------------------------------ budget and sampling
+
+  /** Slow path of every statement: budget, progress / cancellation, timeline. */
+  checkpoint(line: number, column: number): void {
+    const s = this.steps;
+    if (s > this.maxSteps) {
+      throw new SimulationError('budget', `step budget exceeded at ${this.file}:${line}`, line, column);
+    }
+    if (s >= this.nextProgress) {
+      this.nextProgress += PROGRESS_INTERVAL;
+      this.onProgress?.(s);
+      if (this.isCancelled?.()) throw new SimulationError('cancelled', `simulation cancelled at ${this.file}:${line}`, line, column);
+    }
+    if (s >= this.timeline.nextSample) this.timeline.sample(s);
+    let next = this.maxSteps + 1;
+    if (this.nextProgress < next) next = this.nextProgress;
+    if (this.timeline.nextSample < next) next = this.timeline.nextSample;
+    this.nextCheck = next;
+  }
+
+  // ------------------------------------------------------------------ compilation
+
+  private compileProgram(): void {
+    for (const g of this.script.globals) {
+      for (const id of g.names) {
+        if (!this.globalSlots.has(id.name)) {
+          this.globalSlots.set(id.name, this.globals.length);
+          this.globals.push(null);
+        }
+      }
+    }
+    for (const l of this.script.lists) for (const id of l.names) if (!this.lists.has(id.name)) this.lists.set(id.name, new PointerList());
+
+    for (const r of this.script.routines) {
+      const slots = new Map<string, number>();
+      const paramSlots: number[] = [];
+      for (const p of r.params) {
+        if (!slots.has(p.name)) slots.set(p.name, slots.size);
+        paramSlots.push(slots.get(p.name)!);
+      }
+      const declare = (name: string): void => {
+        if (!slots.has(name) && !this.globalSlots.has(name)) slots.set(name, slots.size);
+      };
+      const visit = (s: Ast.Statement): void => {
+        switch (s.type) {
+          case 'block':
+            s.statements.forEach(visit);
+            break;
+          case 'assign':
+            declare(s.target.name);
+            break;
+          case 'foreach':
+            declare(s.variable.name);
+            visit(s.body);
+            break;
+          case 'if':
+            visit(s.then);
+            if (s.else) visit(s.else);
+            break;
+          case 'repeat':
+            visit(s.body);
+            break;
+          case 'error':
+            if (s.assigns) declare(s.assigns.name);
+            break;
+          default:
+            break;
+        }
+      };
+      visit(r.body);
+      this.routines.set(r, new CompiledRoutine(r, `${this.module}!${r.name.name}`, slots, paramSlots));
+    }
+    for (const cr of this.routines.values()) cr.body = this.compileBlock(cr.routine.body, cr, false);
+  }
+
+  private routineByName(name: string): CompiledRoutine | undefined {
+    const r = this.symbols.routines.get(name);
+    return r ? this.routines.get(r) : undefined;
+  }
+
+  private reader(name: string, cr: CompiledRoutine): Eval {
+    if (name === 'NULL') return () => null;
+    const slot = cr.slots.get(name);
+    if (slot !== undefined) return (a) => a.locals[slot];
+    const g = this.globalSlots.get(name);
+    if (g !== undefined) {
+      const globals = this.globals;
+      return () => globals[g];
+    }
+    return () => null;
+  }
+
+  private writer(name: string, cr: CompiledRoutine): (a: Activation, v: Value) => void {
+    const slot = cr.slots.get(name);
+    if (slot !== undefined) return (a, v) => void (a.locals[slot] = v);
+    const g = this.globalSlots.get(name);
+    if (g !== undefined) {
+      const globals = this.globals;
+      return (_a, v) => void (globals[g] = v);
+    }
+    return () => undefined;
+  }
+
+  private argReader(arg: Ast.Argument | undefined, cr: CompiledRoutine): Eval {
+    if (arg && arg.type === 'identifier') return this.reader(arg.name, cr);
+    return () => null;
+  }
+
+  private compileBlock(block: Ast.Block, cr: CompiledRoutine, counted: boolean): Exec {
+    const body = block.statements.map((s) => this.compileStatement(s, cr)).filter((e): e is Exec => e !== null);
+    void counted;
+    switch (body.length) {
+      case 0:
+        return () => 0;
+      case 1:
+        return body[0];
+      case 2: {
+        const [s0, s1] = body;
+        return (a) => s0(a) || s1(a);
+      }
+      default:
+        return (a) => {
+          for (let i = 0; i < body.length; i++) if (body[i](a)) return 1;
+          return 0;
+        };
+    }
+  }
+
+  /** Compiles one statement; `null` for statements that contribute nothing (parse errors). */
+  private compileStatement(s: Ast.Statement, cr: CompiledRoutine): Exec | null {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const m = this;
+    const line = s.range.start.line;
+    const col = s.range.start.column;
+    switch (s.type) {
+      case 'block':
+        // A block only groups statements; it is not counted itself.
+        return this.compileBlock(s, cr, false);
+      case 'assign': {
+        const set = this.writer(s.target.name, cr);
+        const value = this.compileExpression(s.value, cr);
+        return (a) => {
+          if (++m.steps >= m.nextCheck) m.checkpoint(line, col);
+          set(a, value(a));
+          return 0;
+        };
+      }
+      case 'callStatement': {
+        const call = this.compileCall(s.call, cr);
+        return (a) => {
+          if (++m.steps >= m.nextCheck) m.checkpoint(line, col);
+          call(a);
+          return 0;
+        };
+      }
+      case 'push': {
+        const list = this.lists.get(s.list.name);
+        const value = this.reader(s.value.name, cr);
+        return (a) => {
+          if (++m.steps >= m.nextCheck) m.checkpoint(line, col);
+          list?.push(value(a));
+          return 0;
+        };
+      }
+      case 'foreach': {
+        const list = this.lists.get(s.list.name);
+        const set = this.writer(s.variable.name, cr);
+        const body = this.compileBlock(s.body, cr, false);
+        const bodyLine = s.body.range.start.line;
+        const bodyCol = s.body.range.start.column;
+        return (a) => {
+          if (++m.steps >= m.nextCheck) m.checkpoint(line, col);
+          if (!list) return 0;
+          // The list is emptied first: pointers pushed by the body stay for later.
+          const items = list.take();
+          for (let i = 0; i < items.length; i++) {
+            if (++m.steps >= m.nextCheck) m.checkpoint(bodyLine, bodyCol);
+            set(a, items[i]);
+            if (body(a)) return 1;
+          }
+          return 0;
+        };
+      }
+      case 'if': {
+        const test = this.compileCondition(s.condition, cr);
+        const then = this.compileStatement(s.then, cr) ?? (() => 0);
+        const otherwise = s.else ? (this.compileStatement(s.else, cr) ?? (() => 0)) : null;
+        if (otherwise) {
+          return (a) => {
+            if (++m.steps >= m.nextCheck) m.checkpoint(line, col);
+            return test(a) ? then(a) : otherwise(a);
+          };
+        }
+        return (a) => {
+          if (++m.steps >= m.nextCheck) m.checkpoint(line, col);
+          return test(a) ? then(a) : 0;
+        };
+      }
+      case 'repeat': {
+        const count = Number.isFinite(s.count.value) && s.count.value > 0 ? Math.floor(s.count.value) : 0;
+        const body = this.compileBlock(s.body, cr, false);
+        const bodyLine = s.body.range.start.line;
+        const bodyCol = s.body.range.start.column;
+        return (a) => {
+          if (++m.steps >= m.nextCheck) m.checkpoint(line, col);
+          // Every iteration counts, even of an empty body: `repeat 1e18 {}` meets the budget.
+          for (let i = 0; i < count; i++) {
+            if (++m.steps >= m.nextCheck) m.checkpoint(bodyLine, bodyCol);
+            if (body(a)) return 1;
+          }
+          return 0;
+        };
+      }
+      case 'return':
+        return () => {
+          if (++m.steps >= m.nextCheck) m.checkpoint(line, col);
+          return 1;
+        };
+      case 'error':
+        return null;
+    }
+  }
+
+  private compileCondition(c: Ast.Condition, cr: CompiledRoutine): (a: Activation) => boolean {
+    if (c.type === 'chance') {
+      const pct = c.percent.value;
+      const rng = this.rng;
+      return () => rng.chance(pct);
+    }
+    const read = this.reader(c.variable.name, cr);
+    return c.operator === '==' ? (a) => read(a) === null : (a) => read(a) !== null;
+  }
+
+  private compileExpression(e: Ast.Expression, cr: CompiledRoutine): Eval {
+    switch (e.type) {
+      case 'null':
+        return () => null;
+      case 'identifier':
+        return this.reader(e.name, cr);
+      case 'pop': {
+        const list = this.lists.get(e.list.name);
+        return list ? () => list.pop() : () => null;
+      }
+      case 'call':
+        return this.compileCall(e, cr);
+    }
+  }
+
+  private compileCall(call: Ast.Call, cr: CompiledRoutine): Eval {
+    const resolved = this.symbols.resolveCall(call);
+    if (resolved.kind === 'helper') return this.compileHelperCall(call, cr, resolved.routine);
+    if (resolved.kind === 'api') return this.compileApiCall(call, cr, resolved.api);
+    return () => null;
+  }
+
+  private compileHelperCall(call: Ast.Call, cr: CompiledRoutine, routine: Ast.Routine): Eval {
+    const target = this.routines.get(routine);
+    if (!target) return () => null;
+    const args = call.args.map((arg) => this.argReader(arg, cr));
+    const frame = new SiteFrame(cr.frame, call.range.start.line);
+    const line = call.range.start.line;
+    const col = call.range.start.column;
+    return (a) => {
+      const values = args.length === 0 ? null : args.map((r) => r(a));
+      this.invoke(target, frame.at(a.base), a.process, a.inDpc, values, line, col);
+      // Routines return no value: `x = Helper();` stores NULL.
+      return null;
+    };
+  }
+
+  private tagArg(arg: Ast.Argument | undefined): string | null {
+    if (arg && arg.type === 'tag') return arg.value ?? (arg.raw + '    ').slice(0, 4);
+    return null;
+  }
+
+  private routineArg(arg: Ast.Argument | undefined): CompiledRoutine | undefined {
+    return arg && arg.type === 'identifier' ? this.routineByName(arg.name) : undefined;
+  }
+
+  private allocSpec(call: Ast.Call, api: ApiInfo): AllocSpec {
+    const how = api.allocates!;
+    const args = call.args;
+    let paged = false;
+    let poolType = 0;
+    let quota = how.quota === 'always';
+    let raise = false;
+    if (how.pool.from === 'poolType') {
+      const a = args[how.pool.arg];
+      const info = a && a.type === 'identifier' ? POOL_TYPE_BY_NAME.get(a.name) : undefined;
+      paged = info?.pool === 'paged';
+      poolType = info?.value ?? 0;
+    } else if (how.pool.from === 'flags') {
+      const a = args[how.pool.arg];
+      const names = !a ? [] : a.type === 'identifier' ? [a.name] : a.type === 'flags' ? a.names.map((n) => n.name) : [];
+      for (const n of names) {
+        const f = POOL_FLAG_BY_NAME.get(n);
+        if (f?.pool === 'paged') paged = true;
+        if (n === 'POOL_FLAG_USE_QUOTA' && how.quota === 'flag') quota = true;
+        if (n === 'POOL_FLAG_RAISE_ON_FAILURE') raise = true;
+      }
+      poolType = paged ? PAGED_POOL_TYPE : 0;
+    } else {
+      paged = how.pool.kind === 'paged';
+      poolType = paged ? PAGED_POOL_TYPE : 0;
+    }
+    let tag: string;
+    if (how.tag.from === 'arg') tag = this.tagArg(args[how.tag.arg]) ?? UNTAGGED;
+    else if (how.tag.from === 'system') tag = how.tag.tag;
+    else tag = UNTAGGED;
+    let size = 0;
+    let pages = 0;
+    if (how.size.from === 'fixed') size = how.size.bytes;
+    else {
+      const a = args[how.size.arg];
+      const n = a && a.type === 'number' && Number.isFinite(a.value) && a.value > 0 ? Math.floor(a.value) : 0;
+      if (how.size.from === 'arg') size = n;
+      else {
+        // An MDL describes ceil(Length / 4096) pages; its own size is the header plus one PFN
+        // per page, as MmSizeOfMdl computes it on x64.
+        pages = Math.ceil(n / PAGE_SIZE);
+        size = MDL_HEADER_BYTES + PFN_NUMBER_BYTES * pages;
+      }
+    }
+    return {
+      api,
+      apiFrame: `nt!${CALLED_API[api.name] ?? api.name}`,
+      tag: this.tracker.tagAccount(tag),
+      paged,
+      poolType,
+      size,
+      kind: how.block,
+      quota,
+      // The completion context of IoSetCompletionRoutineEx is never failed: the script could
+      // not observe the failure (the call returns no pointer).
+      neverFails: raise || how.block === 'completion',
+      pages,
+      site: siteOf(call),
+    };
+  }
+
+  private compileApiCall(call: Ast.Call, cr: CompiledRoutine, api: ApiInfo): Eval {
+    const line = call.range.start.line;
+    const frame = new SiteFrame(cr.frame, line);
+    const args = call.args;
+    const site = siteOf(call);
+
+    if (api.releases) {
+      const spec: ReleaseSpec = {
+        api,
+        apiFrame: `nt!${api.name}`,
+        blocks: api.releases.blocks,
+        poolFree: api.releases.blocks.includes('pool'),
+        tag: api.releases.tagArg !== undefined ? this.tagArg(args[api.releases.tagArg]) : null,
+        site,
+      };
+      const ptr = this.argReader(args[api.releases.pointerArg], cr);
+      return (a) => {
+        this.release(spec, ptr(a), a, frame.at(a.base));
+        return null;
+      };
+    }
+
+    if (api.allocates && api.effect !== 'setCompletionRoutine') {
+      const spec = this.allocSpec(call, api);
+      return (a) => this.allocate(spec, a, frame.at(a.base));
+    }
+
+    switch (api.effect) {
+      case 'setCompletionRoutine': {
+        const spec = this.allocSpec(call, api);
+        const irp = this.argReader(args[0], cr);
+        const routine = this.routineArg(args[1]);
+        return (a) => {
+          const target = irp(a);
+          // Nothing to attach the context to when the IRP pointer is NULL or stale.
+          if (!target || !target.live || !routine) return null;
+          const context = this.allocate(spec, a, frame.at(a.base));
+          if (context) target.completion = { routine, context };
+          return null;
+        };
+      }
+      case 'callDriver': {
+        const irp = this.argReader(args[0], cr);
+        return (a) => {
+          this.callDriver(irp(a), a, frame.at(a.base), line, call.range.start.column);
+          return null;
+        };
+      }
+      case 'queueDpc': {
+        const routine = this.routineArg(args[0]);
+        return (a) => {
+          // A KDPC is queued at most once: inserting it again while queued does nothing.
+          if (routine) this.enqueue('dpc', routine, null, this.scenarioProcess ?? this.idle, routine);
+          return null;
+        };
+      }
+      case 'queueWorkItem':
+      case 'exQueueWorkItem': {
+        const kind: QueuedKind = api.effect === 'queueWorkItem' ? 'ioWorkItem' : 'exWorkItem';
+        const item = this.argReader(args[0], cr);
+        const routine = this.routineArg(args[1]);
+        return (a) => {
+          const w = item(a);
+          if (routine) this.enqueue(kind, routine, w, this.system, w ?? routine);
+          return null;
+        };
+      }
+      case 'acquireSpinLock':
+        return () => {
+          this.pushIrql(this.irql > DISPATCH_LEVEL ? this.irql : DISPATCH_LEVEL);
+          return null;
+        };
+      case 'raiseIrql': {
+        const a0 = args[0];
+        const level =
+          a0 && a0.type === 'identifier'
+            ? (IRQL_CONSTANTS.get(a0.name) ?? DISPATCH_LEVEL)
+            : a0 && a0.type === 'number'
+              ? a0.value
+              : DISPATCH_LEVEL;
+        return () => {
+          this.pushIrql(level);
+          return null;
+        };
+      }
+      case 'releaseSpinLock':
+      case 'lowerIrql':
+        return () => {
+          this.popIrql();
+          return null;
+        };
+      case 'lockPages': {
+        const mdl = this.argReader(args[0], cr);
+        return (a) => {
+          const m = mdl(a);
+          if (m && m.live && m.kind === 'mdl' && !m.locked) {
+            m.locked = true;
+            m.lockSite = site;
+            m.lockStack = frame.at(a.base);
+            this.tracker.lockedMdls.add(m);
+          }
+          return null;
+        };
+      }
+      case 'unlockPages': {
+        const mdl = this.argReader(args[0], cr);
+        return (a) => {
+          const m = mdl(a);
+          if (m && m.locked) {
+            m.locked = false;
+            this.tracker.lockedMdls.delete(m);
+          }
+          return null;
+        };
+      }
+      default:
+        return () => null;
+    }
+  }
+
+  // ------------------------------------------------------------------ IRQL
+
+  private irqlFloor = 0;
+
+  private pushIrql(level: number): void {
+    if (this.irqlTop < MAX_IRQL_STACK) this.irqlStack[this.irqlTop++] = this.irql;
+    this.irql = level;
+  }
+
+  /** KeReleaseSpinLock / KeLowerIrql: back to the IRQL saved by the matching raise. */
+  private popIrql(): void {
+    if (this.irqlTop > this.irqlFloor) this.irql = this.irqlStack[--this.irqlTop];
+  }
+
+  // ------------------------------------------------------------------ routines
+
+  /**
+   * Runs a routine. `irql` undefined: a helper, at its caller's IRQL. The IRQL (and any raise
+   * left unmatched) is restored when the routine returns.
+   */
+  private invoke(
+    target: CompiledRoutine,
+    base: StackNode,
+    process: ProcessQuota,
+    inDpc: boolean,
+    args: Value[] | null,
+    line: number,
+    column: number,
+    irql?: number,
+  ): void {
+    if (++this.depth > MAX_CALL_DEPTH) {
+      throw new SimulationError('recursion', `helper recursion deeper than ${MAX_CALL_DEPTH} calls at ${this.file}:${line}`, line, column);
+    }
+    const n = target.slots.size;
+    const locals: Value[] = new Array(n);
+    for (let i = 0; i < n; i++) locals[i] = null;
+    if (args) {
+      const ps = target.paramSlots;
+      for (let i = 0; i < ps.length && i < args.length; i++) locals[ps[i]] = args[i];
+    }
+    const savedIrql = this.irql;
+    const savedTop = this.irqlTop;
+    const savedFloor = this.irqlFloor;
+    this.irqlFloor = savedTop;
+    if (irql !== undefined) this.irql = irql;
+    target.body(new Activation(locals, target, base, process, inDpc));
+    this.irql = savedIrql;
+    this.irqlTop = savedTop;
+    this.irqlFloor = savedFloor;
+    this.depth--;
+  }
+
+  /** A routine started by the system (a scenario step or queued work), then queued work. */
+  private runTop(
+    target: CompiledRoutine,
+    base: StackNode,
+    process: ProcessQuota,
+    inDpc: boolean,
+    irql: number,
+    args: Value[] | null,
+    line: number,
+    column: number,
+  ): void {
+    this.depth = -1;
+    this.irqlTop = 0;
+    this.irqlFloor = 0;
+    this.irql = PASSIVE_LEVEL;
+    this.invoke(target, base, process, inDpc, args, line, column, irql);
+  }
+
+  private enqueue(kind: QueuedKind, routine: CompiledRoutine, arg: Value, process: ProcessQuota, key: object): void {
+    if (this.queuedKeys.has(key)) return;
+    this.queuedKeys.add(key);
+    this.queue.push({ kind, routine, arg, process, key });
+  }
+
+  /** Runs queued DPCs and work items in queue order (work they queue runs after them). */
+  private drainQueue(line: number, column: number): void {
+    while (this.queueHead < this.queue.length) {
+      const w = this.queue[this.queueHead++];
+      this.queuedKeys.delete(w.key);
+      const arg = w.routine.paramSlots.length > 0 ? [w.arg] : null;
+      if (w.kind === 'dpc') this.runTop(w.routine, this.dpcBase, w.process, true, DISPATCH_LEVEL, null, line, column);
+      else
+        this.runTop(
+          w.routine,
+          w.kind === 'ioWorkItem' ? this.ioWorkItemBase : this.exWorkItemBase,
+          this.system,
+          false,
+          PASSIVE_LEVEL,
+          arg,
+          line,
+          column,
+        );
+    }
+    this.queue = [];
+    this.queueHead = 0;
+  }
+
+  /**
+   * IoCallDriver: the lower driver completes the IRP at once. Its completion routine runs
+   * inside this call, at DISPATCH_LEVEL, in the caller's process (inside a DPC only if the
+   * caller is), and receives the IRP; the 'IoCc' context is freed when the routine returns.
+   */
+  private callDriver(irp: Value, a: Activation, callerNode: StackNode, line: number, column: number): void {
+    if (!irp || !irp.live || !irp.completion) return;
+    const { routine, context } = irp.completion as { routine: CompiledRoutine; context: PoolBlock };
+    irp.completion = null;
+    const base = callerNode.child('nt!IofCompleteRequest', undefined);
+    this.invoke(routine, base, a.process, a.inDpc, [irp], line, column, DISPATCH_LEVEL);
+    if (context.live) {
+      this.tracker.free(context);
+      if (context.tag.hit) this.recordHit('free', context, base);
+    }
+  }
+
+  // ------------------------------------------------------------------ pool operations
+
+  private allocate(spec: AllocSpec, a: Activation, driverNode: StackNode): Value {
+    if (spec.paged && this.irql > APC_LEVEL) {
+      // Paged pool at DISPATCH_LEVEL or above: 0xC4 / 0x01.
+      const bc = BugChecks.pagedAllocationAtHighIrql(
+        this.driverName,
+        spec.api.name,
+        this.irql,
+        spec.poolType,
+        spec.size,
+        this.steps,
+        driverNode.child(spec.apiFrame, undefined).toFrames(),
+        { site: spec.site, stack: driverNode.toFrames(), tag: spec.tag.tag },
+      );
+      this.raise(bc);
+      return null;
+    }
+    let charged: ProcessQuota | null = null;
+    if (spec.quota) {
+      const culprit = { site: spec.site, stack: driverNode.toFrames(), tag: spec.tag.tag };
+      if (a.inDpc) {
+        this.raise(BugChecks.quotaFromDpc(this.driverName, spec.api.name, this.steps, driverNode.child(spec.apiFrame, undefined).toFrames(), culprit));
+        return null;
+      }
+      if (a.process === this.idle) {
+        this.raise(BugChecks.quotaToIdle(this.driverName, spec.api.name, this.steps, driverNode.child(spec.apiFrame, undefined).toFrames(), culprit));
+        return null;
+      }
+      charged = a.process;
+    }
+    // Low Resources Simulation: fail the allocation, as Driver Verifier would.
+    if (this.lowResources > 0 && !spec.neverFails && this.rng.chance(this.lowResources)) return null;
+    const block = this.tracker.allocate(spec.tag, spec.paged, spec.size, spec.kind, spec.site, driverNode, charged, this.steps);
+    if (spec.pages) block.pages = spec.pages;
+    if (spec.tag.hit) this.recordHit('alloc', block, driverNode.child(spec.apiFrame, undefined));
+    return block;
+  }
+
+  private blockEntry(b: PoolBlock): OutstandingBlock {
+    const entry: OutstandingBlock = {
+      address: formatAddress(b.address),
+      tag: b.tag.tag,
+      pool: poolName(b.paged),
+      size: b.size,
+      kind: b.kind,
+      site: { line: b.site.line, column: b.site.column },
+      stack: b.stack.toFrames(),
+    };
+    if (b.quota) entry.process = b.quota.name;
+    entry.step = b.step;
+    return entry;
+  }
+
+  private release(spec: ReleaseSpec, ptr: Value, a: Activation, driverNode: StackNode): void {
+    void a;
+    const api = spec.api.name;
+    const stack = (): ReturnType<StackNode['toFrames']> => driverNode.child(spec.apiFrame, undefined).toFrames();
+    const offending = (b: PoolBlock) => ({
+      site: spec.site,
+      stack: driverNode.toFrames(),
+      address: formatAddress(b.address),
+      tag: b.tag.tag,
+    });
+    if (!ptr) {
+      this.raise(BugChecks.invalidAddressFree(this.driverName, api, 0n, 'a NULL pointer', this.steps, stack(), [{ site: spec.site, stack: driverNode.toFrames() }]));
+      return;
+    }
+    const address = addressValue(ptr.address);
+    if (!ptr.live) {
+      // 0xC2 / 0x07: freed twice. P3 is the pool header left by the first free (docs/simulator.md).
+      this.raise(BugChecks.doubleFree(this.driverName, api, poolHeader(ptr, false), address, this.steps, stack(), [offending(ptr), this.blockEntry(ptr)]));
+      return;
+    }
+    if (spec.poolFree && ptr.kind === 'irp') {
+      this.raise(BugChecks.freePoolOnIrp(this.driverName, api, this.steps, stack(), [offending(ptr), this.blockEntry(ptr)]));
+      return;
+    }
+    if (!spec.blocks.includes(ptr.kind)) {
+      this.raise(
+        BugChecks.invalidAddressFree(
+          this.driverName,
+          api,
+          address,
+          `a block that ${api} does not own (${ptr.kind} '${ptr.tag.tag}' at ${formatAddress(ptr.address)})`,
+          this.steps,
+          stack(),
+          [offending(ptr), this.blockEntry(ptr)],
+        ),
+      );
+      return;
+    }
+    if (ptr.paged && this.irql > APC_LEVEL) {
+      this.raise(BugChecks.pagedFreeAtHighIrql(this.driverName, api, this.irql, PAGED_POOL_TYPE, address, this.steps, stack(), offending(ptr)));
+      return;
+    }
+    if (spec.tag !== null && spec.tag !== ptr.tag.tag) {
+      this.raise(
+        BugChecks.freeTagMismatch(
+          this.driverName,
+          api,
+          address,
+          ptr.tag.tag,
+          tagToUlong(ptr.tag.tag),
+          spec.tag,
+          tagToUlong(spec.tag),
+          this.steps,
+          stack(),
+          [offending(ptr), this.blockEntry(ptr)],
+        ),
+      );
+      return;
+    }
+    this.tracker.free(ptr);
+    if (ptr.tag.hit) this.recordHit('free', ptr, driverNode.child(spec.apiFrame, undefined));
+  }
+
+  private recordHit(event: 'alloc' | 'free', b: PoolBlock, stack: StackNode): void {
+    if (this.hits.length >= this.maxHits) {
+      this.hitsDropped++;
+      return;
+    }
+    this.hits.push({
+      event,
+      tag: b.tag.tag,
+      address: formatAddress(b.address),
+      size: b.size,
+      pool: poolName(b.paged),
+      stack: stack.toFrames(),
+      step: this.steps,
+    });
+  }
+
+  private raise(bc: BugCheck): void {
+    if (!this.continueOnBugcheck) throw new BugCheckStop(bc);
+    this.bugchecks.push(bc);
+  }
+
+  /** Pool Tracking's unload checks: locked pages (0xCB) first, then leaked blocks (0xC4 / 0x62). */
+  private unloadChecks(): void {
+    const stack = systemChain(this.stackRoot, [...UNLOAD_CHECK_FRAMES].reverse()).toFrames();
+    const locked = [...this.tracker.lockedMdls];
+    if (locked.length > 0) {
+      const oldest = locked[0];
+      const culprits = locked.map((m) => ({
+        site: m.lockSite ?? m.site,
+        stack: (m.lockStack ?? m.stack).toFrames(),
+        address: formatAddress(m.address),
+        tag: m.tag.tag,
+      }));
+      this.raise(BugChecks.lockedPagesAtUnload(this.driverName, addressValue(oldest.address), oldest.pages, locked.length, this.steps, stack, culprits));
+    }
+    if (this.tracker.liveCount > 0) {
+      const outstanding = this.outstanding();
+      this.raise(
+        BugChecks.leakedAllocationsAtUnload(
+          this.driverName,
+          addressValue(DRIVER_NAME_OFFSET),
+          addressValue(VERIFIER_DRIVER_DATA_OFFSET),
+          outstanding,
+          this.steps,
+          stack,
+        ),
+      );
+    }
+  }
+
+  private outstanding(): OutstandingBlock[] {
+    const out: OutstandingBlock[] = [];
+    for (const b of this.tracker.liveBlocks()) out.push(this.blockEntry(b));
+    return out;
+  }
+
+  // ------------------------------------------------------------------ scenario
+
+  private tick(node: Ast.Node): void {
+    if (++this.steps >= this.nextCheck) this.checkpoint(node.range.start.line, node.range.start.column);
+  }
+
+  private runSteps(steps: readonly Ast.ScenarioStep[]): void {
+    for (const step of steps) this.runStep(step);
+  }
+
+  private runStep(step: Ast.ScenarioStep): void {
+    const line = step.range.start.line;
+    const column = step.range.start.column;
+    switch (step.type) {
+      case 'load': {
+        this.tick(step);
+        const entry = this.symbols.entry && this.routines.get(this.symbols.entry);
+        if (!entry) throw new SimulationError('cannot-run', `no entry routine for 'load' at ${this.file}:${line}`, line, column);
+        this.runTop(entry, this.loadBase, this.system, false, PASSIVE_LEVEL, null, line, column);
+        this.drainQueue(line, column);
+        return;
+      }
+      case 'unload': {
+        this.tick(step);
+        const unload = this.symbols.unload && this.routines.get(this.symbols.unload);
+        if (unload) this.runTop(unload, this.unloadBase, this.system, false, PASSIVE_LEVEL, null, line, column);
+        this.drainQueue(line, column);
+        this.unloadChecks();
+        return;
+      }
+      case 'irp': {
+        this.tick(step);
+        const major = step.major.name;
+        const routine = this.symbols.dispatch.get(major);
+        const target = routine && this.routines.get(routine);
+        if (!target) return;
+        let base = this.irpBases.get(major);
+        if (!base) {
+          base = systemChain(this.stackRoot, [IRP_MAJOR_SERVICE[major] ?? 'nt!IopSynchronousServiceTail', 'nt!IofCallDriver']);
+          this.irpBases.set(major, base);
+        }
+        this.runTop(target, base, this.scenarioProcess ?? this.system, false, PASSIVE_LEVEL, null, line, column);
+        this.drainQueue(line, column);
+        return;
+      }
+      case 'dpc': {
+        this.tick(step);
+        const target = this.routineByName(step.routine.name);
+        if (!target) return;
+        this.runTop(target, this.dpcBase, this.scenarioProcess ?? this.idle, true, DISPATCH_LEVEL, null, line, column);
+        this.drainQueue(line, column);
+        return;
+      }
+      case 'workitem': {
+        this.tick(step);
+        const target = this.routineByName(step.routine.name);
+        if (!target) return;
+        this.runTop(target, this.ioWorkItemBase, this.system, false, PASSIVE_LEVEL, null, line, column);
+        this.drainQueue(line, column);
+        return;
+      }
+      case 'call': {
+        this.tick(step);
+        const target = this.routineByName(step.routine.name);
+        if (!target) return;
+        // A callback with no IRP of its own: PASSIVE_LEVEL, current process, NULL parameters,
+        // and no system frames below it.
+        this.runTop(target, this.stackRoot, this.scenarioProcess ?? this.system, false, PASSIVE_LEVEL, null, line, column);
+        this.drainQueue(line, column);
+        return;
+      }
+      case 'repeat': {
+        this.tick(step);
+        const n = Number.isFinite(step.count.value) && step.count.value > 0 ? Math.floor(step.count.value) : 0;
+        for (let i = 0; i < n; i++) {
+          this.tick(step);
+          this.runSteps(step.steps);
+        }
+        return;
+      }
+      case 'process': {
+        this.tick(step);
+        const saved = this.scenarioProcess;
+        const p = this.tracker.process(step.name.value);
+        p.shown = true;
+        this.scenarioProcess = p;
+        this.runSteps(step.steps);
+        this.scenarioProcess = saved;
+        return;
+      }
+      case 'snapshot':
+        this.tick(step);
+        this.timeline.snapshot(this.steps, step.label ? step.label.value : null);
+        return;
+      case 'hittag':
+        this.tick(step);
+          this.tracker.setHitTag(step.tag ? (step.tag.value ?? (step.tag.raw + '    ').slice(0, 4)) : null);
+        return;
+      case 'error':
+        return;
+    }
+  }
+
+  /** Runs the scenario to its end or to the first bug check. */
+  run(scenario: Ast.Scenario): SimulationResult {
+    let stop: BugCheck | null = null;
+    try {
+      this.runSteps(scenario.steps);
+    } catch (e) {
+      if (e instanceof BugCheckStop) stop = e.bugcheck;
+      else throw e;
+    }
+    return this.result(scenario, stop);
+  }
+
+  private result(scenario: Ast.Scenario, stop: BugCheck | null): SimulationResult {
+    const t = this.tracker;
+    const poolused = t
+      .allTags()
+      .filter((a) => a.everAllocated)
+      .map((a) => ({
+        tag: a.tag,
+        nonPaged: { allocs: a.nonPagedAllocs, frees: a.nonPagedFrees, diff: a.nonPagedAllocs - a.nonPagedFrees, used: a.nonPagedUsed },
+        paged: { allocs: a.pagedAllocs, frees: a.pagedFrees, diff: a.pagedAllocs - a.pagedFrees, used: a.pagedUsed },
+      }));
+    const result: SimulationResult = {
+      driver: this.driverName,
+      scenario: scenario.name,
+      seed: this.seed,
+      steps: this.steps,
+      allocations: t.allocations,
+      frees: t.frees,
+      bugcheck: stop ?? (this.continueOnBugcheck ? (this.bugchecks[0] ?? null) : null),
+      poolused,
+      outstanding: this.outstanding(),
+      quota: t.shownProcesses().map((p) => ({ process: p.name, nonPaged: p.nonPaged, paged: p.paged })),
+      hits: this.hits,
+      hitsDropped: this.hitsDropped,
+      timeline: this.timeline.finish(this.steps),
+    };
+    if (this.continueOnBugcheck) {
+      // Keep the field order of cli.md: `bugchecks` right after `bugcheck`.
+      const { driver, scenario: name, seed, steps, allocations, frees, bugcheck, ...rest } = result;
+      return { driver, scenario: name, seed, steps, allocations, frees, bugcheck, bugchecks: this.bugchecks, ...rest, ...this.hitTagField() };
+    }
+    return { ...result, ...this.hitTagField() };
+  }
+
+  private hitTagField(): { hitTag: string | null } {
+    return { hitTag: this.tracker.getHitTag() };
+  }
+}
+
+/**
+ * A synthetic x64 POOL_HEADER (docs/simulator.md): PoolTag in the high 32 bits, then
+ * PoolType (0 once freed, else the POOL_TYPE + 1), BlockSize in 16-byte units (capped at 0xFF),
+ * PoolIndex 0 and PreviousSize 0.
+ */
+export function poolHeader(b: PoolBlock, live: boolean): bigint {
+  const blockSize = Math.min(0xff, Math.ceil((b.size + 16) / 16));
+  const poolType = live ? (b.paged ? PAGED_POOL_TYPE : 0) + 1 : 0;
+  return (BigInt(tagToUlong(b.tag.tag)) << 32n) | (BigInt(poolType) << 24n) | (BigInt(blockSize) << 16n);
+}
