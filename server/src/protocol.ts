@@ -79,6 +79,8 @@ export const ListScenariosRequest = new RequestType<{ uri: string }, ScenarioInf
 
 export interface RenderReportParams {
   result: SimulationResult;
+  /** The script the result came from: its `poolscope.pooltagFile` setting adds owners to `!poolused`. */
+  uri?: string;
   /** Report specs as the CLI's `--report` takes them: `poolused:4`, `verifier`, `hits`, `all`. */
   reports: string[];
 }
@@ -101,3 +103,33 @@ export interface ImportLogResult {
 }
 
 export const ImportLogRequest = new RequestType<ImportLogParams, ImportLogResult, void>('poolscope/importLog');
+
+// ---------------------------------------------------------------- server → client, diagnostics
+
+export interface ValidatedParams {
+  uri: string;
+  /** Document version the diagnostics were published for. */
+  version: number;
+  /** Time spent analysing (parse, check, every rule), in milliseconds. */
+  durationMs: number;
+  /** Number of diagnostics published. */
+  diagnostics: number;
+}
+
+/**
+ * Sent right after each `textDocument/publishDiagnostics`: the timing of that validation
+ * (the vscode-eslint pattern), for the output channel and the latency benchmark.
+ */
+export const ValidatedNotification = new NotificationType<ValidatedParams>('poolscope/validated');
+
+// ---------------------------------------------------------------- diagnostics of the server itself
+
+export interface ServerStatus {
+  /** Simulations running now, one worker thread each. */
+  runningSimulations: Array<{ uri: string; scenario: string | null; threadId: number }>;
+  openDocuments: number;
+  /** Resident set size of the server process. */
+  rssBytes: number;
+}
+
+export const ServerStatusRequest = new RequestType<void, ServerStatus, void>('poolscope/serverStatus');

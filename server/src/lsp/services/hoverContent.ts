@@ -1,0 +1,112 @@
+/**
+ * Hover text as Markdown: what a driver developer would otherwise look up in the WDK docs or
+ * compute by hand in WinDbg (the reversed C constant, the `ed nt!poolhittag` value).
+ *
+ * Pure: built from the API table, the routine-kind table and one analysis.
+ */
+import {
+  IRQL_NAMES,
+  POOL_FLAG_BY_NAME,
+  POOL_TYPE_BY_NAME,
+  RELEASE_API,
+  ROUTINE_KINDS,
+  tagToCConstant,
+  tagToUlong,
+  type ApiInfo,
+} from '../../core/apis';
+import type { Routine } from '../../core/ast';
+import type { TagSite } from './occurrences';
+
+export function hex32(n: number): string {
+  return '0x' + (n >>> 0).toString(16).padStart(8, '0');
+}
+
+/** `ed nt!poolhittag 0x20636241` — the little-endian ULONG of the display form. */
+export function edCommand(display: string): string {
+  return `ed nt!poolhittag ${hex32(tagToUlong(display))}`;
+}
+
+function code(text: string): string {
+  return '`` ' + text + ' ``';
+}
+
+export function tagHover(display: string, sites: readonly TagSite[], owner: string | undefined): string {
+  const lines: string[] = [];
+  lines.push(`**Pool tag** ${code(`'${display}'`)}`);
+  lines.push('');
+  lines.push(`| | |`);
+  lines.push(`|---|---|`);
+  lines.push(`| display (\`!poolused\`, PoolMon) | ${code(display)} |`);
+  lines.push(`| C constant | ${code(tagToCConstant(display))} |`);
+  lines.push(`| ULONG | ${code(hex32(tagToUlong(display)))} |`);
+  if (owner) lines.push(`| owner (pooltag.txt) | ${owner.replace(/\|/g, '\\|')} |`);
+  lines.push('');
+  lines.push('```');
+  lines.push(edCommand(display));
+  lines.push('```');
+  if (sites.length) {
+    lines.push('');
+    lines.push(`Used at ${sites.length} site${sites.length === 1 ? '' : 's'}:`);
+    for (const s of sites) {
+      const where = s.routine ? ` in ${s.routine.name.name}` : s.scenario ? ` in scenario ${s.scenario.name}` : '';
+      const what = s.api ?? (s.call ? s.call.callee.name : 'hittag');
+      lines.push(`- line ${s.tag.range.start.line}: ${what}${s.allocation ? ' (allocation)' : ''}${where}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+function describeAllocation(api: ApiInfo): string | undefined {
+  const a = api.allocates;
+  if (!a) return undefined;
+  const pool =
+    a.pool.from === 'fixed'
+      ? a.pool.kind === 'paged'
+        ? 'paged pool'
+        : 'non-paged pool'
+      : a.pool.from === 'flags'
+        ? 'the pool the POOL_FLAG_* flags select'
+        : 'the pool type given';
+  const tag = a.tag.from === 'arg' ? 'the given tag' : a.tag.from === 'system' ? `system tag \`'${a.tag.tag}'\`` : "tag `'None'` (untagged)";
+  const quota = a.quota === 'always' ? ', charged to the current process\'s quota' : a.quota === 'flag' ? ', charged to quota with POOL_FLAG_USE_QUOTA' : '';
+  const release = a.block === 'pool' ? 'ExFreePoolWithTag / ExFreePool / ExFreePool2' : (RELEASE_API[a.block] ?? 'automatically');
+  const how = a.block === 'completion' ? 'released by the I/O manager when the completion routine runs' : `released by ${release}`;
+  return `**Allocates** a ${a.block} block from ${pool}, ${tag}${quota}; ${how}.`;
+}
+
+export function apiHover(api: ApiInfo): string {
+  const lines = ['```c', api.prototype + ';', '```', ''];
+  lines.push(api.doc);
+  lines.push('');
+  lines.push(`**IRQL** <= ${IRQL_NAMES[api.maxIrql] ?? `${api.maxIrql} (any)`}` + (api.irqlNote ? `. ${api.irqlNote}` : ''));
+  const alloc = describeAllocation(api);
+  if (alloc) lines.push('', alloc);
+  if (api.releases) lines.push('', `**Releases** ${api.releases.blocks.join(', ')} blocks` + (api.releases.tagArg !== undefined ? ' (the tag must match the allocation tag).' : '.'));
+  if (api.deprecated) lines.push('', '*Deprecated since Windows 10, version 2004: use `ExAllocatePool2`.*');
+  lines.push('', `[Microsoft Learn](${api.docUrl})`);
+  return lines.join('\n');
+}
+
+export function routineHover(routine: Routine): string {
+  const info = ROUTINE_KINDS[routine.kind];
+  const kind = routine.kind === 'dispatch' && routine.major ? `dispatch ${routine.major.name}` : routine.kind;
+  const params = routine.params.length ? `(${routine.params.map((p) => p.name).join(', ')})` : '';
+  const lines = ['```drvm', `${kind} ${routine.name.name}${params}`, '```', ''];
+  if (info) {
+    lines.push(`**Kind** ${routine.kind} — started by ${info.startedBy}`);
+    lines.push('');
+    lines.push(`**IRQL** ${info.irqlText}`);
+    lines.push('');
+    lines.push(`**Process context** ${info.process}`);
+  }
+  return lines.join('\n');
+}
+
+/** Hover for the constants of the API set: pool types and POOL_FLAG_* flags. */
+export function constantHover(name: string): string | undefined {
+  const t = POOL_TYPE_BY_NAME.get(name);
+  if (t) return `**${t.name}** (POOL_TYPE ${t.value}) — ${t.pool === 'paged' ? 'paged' : 'non-paged'} pool. ${t.doc}`;
+  const f = POOL_FLAG_BY_NAME.get(name);
+  if (f) return `**${f.name}** (0x${f.value.toString(16)}) — ${f.doc}`;
+  return undefined;
+}

@@ -1,0 +1,234 @@
+/**
+ * Where every name and every pool tag of a script occurs: the index behind go to definition,
+ * find references, rename, document highlights and the "call sites" list of a tag hover.
+ *
+ * Pure: reads the AST and the symbol table of one analysis.
+ */
+import { lookupApi } from '../../core/apis';
+import type {
+  Call,
+  Identifier,
+  Range,
+  Routine,
+  Scenario,
+  ScenarioStep,
+  Script,
+  Statement,
+  TagLiteral,
+} from '../../core/ast';
+import type { SymbolTable } from '../../core/symbols';
+
+export type SymbolKind = 'routine' | 'global' | 'list' | 'local';
+
+export interface Occurrence {
+  name: string;
+  kind: SymbolKind;
+  range: Range;
+  declaration: boolean;
+  /** For locals and parameters: the routine that scopes them. */
+  scope?: Routine;
+}
+
+export interface TagSite {
+  tag: TagLiteral;
+  /** The padded display form (`'Abc '` → `Abc `). */
+  value: string;
+  /** The API or helper call the tag is an argument of. */
+  call?: Call;
+  /** `ExAllocatePoolWithTag`, `ExFreePoolWithTag`, … */
+  api?: string;
+  /** True for an allocation call (the tag names the block). */
+  allocation: boolean;
+  routine?: Routine;
+  scenario?: Scenario;
+}
+
+export interface ScriptIndex {
+  occurrences: Occurrence[];
+  tags: TagSite[];
+  /** Occurrences grouped by symbol key (see `symbolKey`). */
+  byKey: Map<string, Occurrence[]>;
+}
+
+/** One key per symbol: top-level names share one namespace; locals are scoped to a routine. */
+export function symbolKey(o: Pick<Occurrence, 'name' | 'kind' | 'scope'>): string {
+  return o.kind === 'local' && o.scope ? `local@${o.scope.range.start.offset}:${o.name}` : `top:${o.name}`;
+}
+
+const CONSTANT_PARAMS = new Set(['poolType', 'poolFlags', 'irql', 'spinLock', 'number', 'size']);
+
+export function buildIndex(script: Script, symbols: SymbolTable): ScriptIndex {
+  const occurrences: Occurrence[] = [];
+  const tags: TagSite[] = [];
+  const add = (id: Identifier | undefined, kind: SymbolKind, declaration: boolean, scope?: Routine): void => {
+    if (!id || !id.name) return;
+    occurrences.push({ name: id.name, kind, range: id.range, declaration, scope });
+  };
+
+  for (const g of script.globals) for (const id of g.names) add(id, 'global', true);
+  for (const l of script.lists) for (const id of l.names) add(id, 'list', true);
+
+  for (const routine of script.routines) {
+    add(routine.name, 'routine', true);
+    const locals = symbols.locals.get(routine);
+    const params = new Set(routine.params.map((p) => p.name));
+    for (const p of routine.params) add(p, 'local', true, routine);
+    const declaredLocals = new Set<string>();
+
+    const variable = (id: Identifier | undefined, assigning: boolean): void => {
+      if (!id) return;
+      const n = id.name;
+      if (params.has(n)) return add(id, 'local', false, routine);
+      if (symbols.globals.has(n)) return add(id, 'global', false);
+      if (symbols.lists.has(n)) return add(id, 'list', false);
+      if (locals?.has(n) || assigning) {
+        // The first assignment of a local is its declaration (locals need none in the language).
+        const first = assigning && !declaredLocals.has(n);
+        if (first) declaredLocals.add(n);
+        return add(id, 'local', first, routine);
+      }
+      if (symbols.routines.has(n)) return add(id, 'routine', false);
+    };
+
+    const call = (c: Call): void => {
+      const resolved = symbols.resolveCall(c);
+      if (resolved.kind === 'helper') add(c.callee, 'routine', false);
+      const api = resolved.kind === 'api' ? resolved.api : lookupApi(c.callee.name);
+      c.args.forEach((arg, i) => {
+        const param = api?.params[i];
+        if (arg.type === 'tag') {
+          tags.push({
+            tag: arg,
+            value: arg.value ?? arg.raw,
+            call: c,
+            api: api?.name,
+            allocation: !!api?.allocates && api.allocates.tag.from === 'arg' && api.allocates.tag.arg === i,
+            routine,
+          });
+          return;
+        }
+        if (arg.type !== 'identifier') return;
+        if (param?.kind === 'routine') {
+          if (symbols.routines.has(arg.name)) add(arg, 'routine', false);
+          return;
+        }
+        if (param && CONSTANT_PARAMS.has(param.kind)) return;
+        variable(arg, false);
+      });
+    };
+
+    const statement = (s: Statement): void => {
+      switch (s.type) {
+        case 'block':
+          s.statements.forEach(statement);
+          break;
+        case 'assign':
+          // Visit the value first: `p = pop L` reads L before p is assigned.
+          if (s.value.type === 'call') call(s.value);
+          else if (s.value.type === 'pop') variable(s.value.list, false);
+          else if (s.value.type === 'identifier') variable(s.value, false);
+          variable(s.target, true);
+          break;
+        case 'callStatement':
+          call(s.call);
+          break;
+        case 'push':
+          variable(s.list, false);
+          variable(s.value, false);
+          break;
+        case 'foreach':
+          variable(s.list, false);
+          variable(s.variable, true);
+          statement(s.body);
+          break;
+        case 'if':
+          if (s.condition.type === 'nullCheck') variable(s.condition.variable, false);
+          statement(s.then);
+          if (s.else) statement(s.else);
+          break;
+        case 'repeat':
+          statement(s.body);
+          break;
+        case 'error':
+          if (s.assigns) variable(s.assigns, true);
+          break;
+        case 'return':
+          break;
+      }
+    };
+    statement(routine.body);
+  }
+
+  for (const scenario of script.scenarios) {
+    const step = (st: ScenarioStep): void => {
+      switch (st.type) {
+        case 'dpc':
+        case 'workitem':
+        case 'call':
+          if (symbols.routines.has(st.routine.name)) add(st.routine, 'routine', false);
+          break;
+        case 'repeat':
+        case 'process':
+          st.steps.forEach(step);
+          break;
+        case 'hittag':
+          if (st.tag) tags.push({ tag: st.tag, value: st.tag.value ?? st.tag.raw, allocation: false, scenario });
+          break;
+        default:
+          break;
+      }
+    };
+    scenario.steps.forEach(step);
+  }
+
+  const byKey = new Map<string, Occurrence[]>();
+  for (const o of occurrences) {
+    const k = symbolKey(o);
+    let list = byKey.get(k);
+    if (!list) byKey.set(k, (list = []));
+    list.push(o);
+  }
+  return { occurrences, tags, byKey };
+}
+
+/** The occurrence whose range contains `offset` (end inclusive, so a cursor just past a name counts). */
+export function occurrenceAt(index: ScriptIndex, offset: number): Occurrence | undefined {
+  for (const o of index.occurrences) {
+    if (o.range.start.offset <= offset && offset <= o.range.end.offset) return o;
+  }
+  return undefined;
+}
+
+export function tagSiteAt(index: ScriptIndex, offset: number): TagSite | undefined {
+  return index.tags.find((t) => t.tag.range.start.offset <= offset && offset < t.tag.range.end.offset);
+}
+
+/** All occurrences of the symbol `o` refers to; declarations first. */
+export function occurrencesOf(index: ScriptIndex, o: Occurrence): Occurrence[] {
+  const all = index.byKey.get(symbolKey(o)) ?? [o];
+  return [...all].sort((a, b) => Number(b.declaration) - Number(a.declaration) || a.range.start.offset - b.range.start.offset);
+}
+
+/** The padded display form of a tag as the user typed it: `Abc`, `'Abc '`, `Tron`. */
+export function normalizeTagInput(input: string): { tag: string } | { error: string } {
+  let raw = input;
+  if (raw.length >= 2 && raw.startsWith("'") && raw.endsWith("'")) raw = raw.slice(1, -1);
+  if (raw.length === 0) return { error: 'A pool tag needs 1 to 4 characters.' };
+  if (raw.length > 4) return { error: `'${raw}' is longer than 4 characters: a pool tag is one ULONG (4 bytes).` };
+  for (const ch of raw) {
+    const code = ch.charCodeAt(0);
+    if (code < 0x20 || code > 0x7e) return { error: `A pool tag may contain only printable ASCII (0x20–0x7E).` };
+    if (ch === "'" || ch === '\\') return { error: `A pool tag written in a script cannot contain ${ch}.` };
+  }
+  return { tag: (raw + '    ').slice(0, 4) };
+}
+
+export const KEYWORDS: ReadonlySet<string> = new Set([
+  'driver', 'global', 'list', 'entry', 'unload', 'dispatch', 'dpc', 'completion', 'workitem', 'routine',
+  'scenario', 'push', 'pop', 'foreach', 'in', 'if', 'else', 'repeat', 'return', 'NULL', 'chance',
+  'load', 'irp', 'call', 'process', 'snapshot', 'hittag', 'off',
+]);
+
+export function isValidIdentifier(name: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !KEYWORDS.has(name);
+}
