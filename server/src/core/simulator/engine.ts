@@ -54,7 +54,7 @@ const MAX_IRQL_STACK = 4096;
 /** POOL_TYPE value of PagedPool (wdm.h), the P3 of 0xC4 / 0x01 and 0x11. */
 const PAGED_POOL_TYPE = 1;
 
-/** Frames Pool Tracking's unload check runs under (innermost first). */
+/** Frames Pool Tracking's unload check runs under (outermost first: the check runs in MmUnloadSystemImage). */
 const UNLOAD_CHECK_FRAMES = ['nt!IopUnloadDriver', 'nt!MmUnloadSystemImage'];
 
 /** Inline wdm.h wrappers: the API the compiled driver actually calls (apis.ts, "modelled as"). */
@@ -976,7 +976,7 @@ export class Simulation {
 
   /** Pool Tracking's unload checks: locked pages (0xCB) first, then leaked blocks (0xC4 / 0x62). */
   private unloadChecks(): void {
-    const stack = systemChain(this.stackRoot, [...UNLOAD_CHECK_FRAMES].reverse()).toFrames();
+    const stack = systemChain(this.stackRoot, UNLOAD_CHECK_FRAMES).toFrames();
     const locked = [...this.tracker.lockedMdls];
     if (locked.length > 0) {
       const oldest = locked[0];
