@@ -55,12 +55,14 @@ interface Ctx {
 }
 
 const poolType = pick(POOL_TYPES.map((p) => p.name));
-const poolFlags = fc
-  .subarray(
-    POOL_FLAGS.map((f) => f.name),
-    { minLength: 1, maxLength: 3 },
-  )
-  .map((fs) => fs.join(' | '));
+const TYPE_FLAGS = POOL_FLAGS.filter((f) => f.pool).map((f) => f.name);
+const MODIFIER_FLAGS = POOL_FLAGS.filter((f) => !f.pool).map((f) => f.name);
+/** Mostly one pool-type flag plus modifiers (what ExAllocatePool2 requires), sometimes any mix. */
+const poolFlags = fc.oneof(
+  { weight: 4, arbitrary: fc.tuple(pick(TYPE_FLAGS), fc.subarray(MODIFIER_FLAGS, { maxLength: 2 })).map(([t, ms]) => [t, ...ms].join(' | ')) },
+  { weight: 1, arbitrary: fc.subarray(POOL_FLAGS.map((f) => f.name), { minLength: 1, maxLength: 3 }).map((fs) => fs.join(' | ')) },
+);
+
 const tag = pick(TAG_POOL);
 const size = pick(SIZES);
 const local = pick(LOCALS);
@@ -129,11 +131,17 @@ const plainStatement = fc.oneof(
   { weight: 1, arbitrary: fc.constant('return;') },
 );
 
+/** Fixed signatures, so that calls usually pass the right number of arguments. */
+const HELPER_PARAMS: Record<string, string[]> = { H0: ['p'], H1: ['p', 'q'], H2: [] };
+
 function helperCall(ctx: Ctx): fc.Arbitrary<string> {
   if (ctx.helpers.length === 0) return plainStatement;
-  return fc
-    .tuple(pick(ctx.helpers), fc.array(pointer, { maxLength: 2 }))
-    .map(([h, args]) => `${h}(${args.join(', ')});`);
+  const right = pick(ctx.helpers).chain((h) =>
+    fc.array(pointer, { minLength: HELPER_PARAMS[h].length, maxLength: HELPER_PARAMS[h].length }).map((args) => `${h}(${args.join(', ')});`),
+  );
+  if (ctx.opts.runnable) return right;
+  const any = fc.tuple(pick(ctx.helpers), fc.array(pointer, { maxLength: 2 })).map(([h, args]) => `${h}(${args.join(', ')});`);
+  return fc.oneof({ weight: 3, arbitrary: right }, { weight: 1, arbitrary: any });
 }
 
 const condition = fc.oneof(
@@ -177,8 +185,9 @@ function initLocals(body: string, ps: readonly string[]): string {
 const params = fc.array(pick(['p', 'q', 'w', 'irp']), { maxLength: 2 }).map((ps) => [...new Set(ps)]);
 
 function routineArb(kind: string, name: string, ctx: Ctx, withParams: boolean): fc.Arbitrary<string> {
+  const ps = HELPER_PARAMS[name] ? fc.constant(HELPER_PARAMS[name]) : withParams ? params : fc.constant<string[]>([]);
   return fc
-    .tuple(withParams ? params : fc.constant<string[]>([]), fc.boolean(), blockArb(ctx, ctx.opts.depth))
+    .tuple(ps, fc.boolean(), blockArb(ctx, ctx.opts.depth))
     .map(([ps, parens, body]) => `${kind} ${name}${ps.length || parens ? `(${ps.join(', ')})` : ''} ${ctx.opts.runnable ? initLocals(body, ps) : body}`);
 }
 
