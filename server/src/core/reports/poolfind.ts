@@ -13,7 +13,10 @@ import { hexDigits, padLeft } from './format';
 import { matchTagPattern, validateTagPattern } from './poolused';
 
 /** What !poolfind needs of a block: live simulated blocks and parsed `!poolfind` lines both fit. */
-export type PoolFindInput = Pick<OutstandingBlock, 'address' | 'tag' | 'pool' | 'size'>;
+export type PoolFindInput = Pick<OutstandingBlock, 'address' | 'tag' | 'pool' | 'size'> & {
+  /** Parsed logs may list freed blocks; live simulated blocks are always allocated. */
+  status?: 'Allocated' | 'Free';
+};
 
 const POOL_ORDER: Array<{ pool: PoolName; label: string }> = [
   { pool: 'NonPagedPool', label: 'NonPaged' },
@@ -32,7 +35,9 @@ function displayTag(tag: string): string {
 
 /** One `!poolfind` line: `ffffc000`00012340 size:  1000 (Allocated) Abc `. */
 export function formatPoolFindLine(block: PoolFindInput): string {
-  return `${block.address} size:${padLeft(hexDigits(block.size), 5)} (Allocated) ${padTag(block.tag)}`;
+  // `(Free)` is padded to the width of `(Allocated)` so tags stay in one column, as on Learn.
+  const status = `(${block.status ?? 'Allocated'})`.padEnd(11, ' ');
+  return `${block.address} size:${padLeft(hexDigits(block.size), 5)} ${status} ${padTag(block.tag)}`;
 }
 
 export function formatPoolFind(blocks: readonly PoolFindInput[], tag: string): string {
