@@ -10,7 +10,7 @@
  * Columns count UTF-16 code units (JavaScript string indices), as LSP does. Line breaks are
  * `\n`, `\r\n` and a lone `\r`, as LSP counts them.
  */
-import type { Comment, Position } from './ast';
+import type { Comment, Position, Range } from './ast';
 import type { Diagnostic } from './diagnostics';
 import { padTag } from './apis';
 
@@ -22,6 +22,8 @@ export interface Token {
   text: string;
   start: Position;
   end: Position;
+  /** `{start, end}`, shared by the leaf node the parser makes of this token. */
+  range: Range;
   /** True when only whitespace and comments precede the token on its line. */
   lineStart: boolean;
   /** `number`: value with K/M applied; `percent`: the percentage. */
@@ -78,7 +80,10 @@ function isHexDigit(c: number): boolean {
 function isSpace(c: number): boolean {
   return c === CH_SPACE || c === CH_TAB || c === CH_VT || c === CH_FF || c === CH_NBSP || c === CH_BOM;
 }
-const PUNCT_SINGLE = new Set(['|', ',', ';', '(', ')', '{', '}', '=']);
+/** `| , ; ( ) { } =` */
+function isPunct(c: number): boolean {
+  return c === 124 || c === 44 || c === 59 || c === 40 || c === 41 || c === 123 || c === 125 || c === CH_EQ;
+}
 
 /** True for the characters that start some token (used to end a run of invalid characters). */
 function startsToken(c: number): boolean {
@@ -92,7 +97,7 @@ function startsToken(c: number): boolean {
     c === CH_SQUOTE ||
     c === CH_SLASH ||
     c === CH_BANG ||
-    PUNCT_SINGLE.has(String.fromCharCode(c))
+    isPunct(c)
   );
 }
 
@@ -113,177 +118,230 @@ export function tagDisplayValue(raw: string): string | undefined {
   return padTag(raw);
 }
 
+/** All tokens of a text at once (tests, tools). The parser pulls them one by one from `Lexer`. */
 export function tokenize(text: string): LexResult {
+  const lexer = new Lexer(text);
   const tokens: Token[] = [];
-  const comments: Comment[] = [];
-  const diagnostics: Diagnostic[] = [];
-  const n = text.length;
-  let i = 0;
-  let line = 1;
-  let lineStartOffset = 0;
-  let atLineStart = true;
+  for (;;) {
+    const t = lexer.next();
+    tokens.push(t);
+    if (t.kind === 'eof') break;
+  }
+  return { tokens, comments: lexer.comments, diagnostics: lexer.diagnostics };
+}
 
-  const pos = (offset: number): Position => ({ line, column: offset - lineStartOffset + 1, offset });
-  const syntaxError = (start: Position, end: Position, message: string): void => {
-    diagnostics.push({ rule: 'syntax-error', severity: 'error', range: { start, end }, message });
-  };
-  const push = (kind: TokenKind, startOffset: number, start: Position, extra?: Partial<Token>): Token => {
-    const tok: Token = { kind, text: text.slice(startOffset, i), start, end: pos(i), lineStart: atLineStart, ...extra };
-    tokens.push(tok);
-    atLineStart = false;
-    return tok;
-  };
+/**
+ * Produces tokens on demand, so that only the few the parser looks ahead at are alive at
+ * once: on a 100k-line script this keeps ~800k short-lived token objects out of the old
+ * generation of the garbage collector.
+ */
+export class Lexer {
+  readonly comments: Comment[] = [];
+  /** Unterminated strings, tags and block comments (the token is still produced). */
+  readonly diagnostics: Diagnostic[] = [];
+  private i = 0;
+  private line = 1;
+  private lineStartOffset = 0;
+  private atLineStart = true;
+  private readonly n: number;
 
-  while (i < n) {
-    const c = text.charCodeAt(i);
-
-    // Line breaks: \n, \r\n, \r.
-    if (c === CH_LF || c === CH_CR) {
-      i += c === CH_CR && text.charCodeAt(i + 1) === CH_LF ? 2 : 1;
-      line++;
-      lineStartOffset = i;
-      atLineStart = true;
-      continue;
-    }
-    if (isSpace(c)) {
-      i++;
-      continue;
-    }
-
-    const startOffset = i;
-    const start = pos(i);
-
-    if (isIdentStart(c)) {
-      i++;
-      while (i < n && isIdentPart(text.charCodeAt(i))) i++;
-      push('identifier', startOffset, start);
-      continue;
-    }
-
-    if (isDigit(c)) {
-      lexNumber(startOffset, start);
-      continue;
-    }
-
-    if (c === CH_SLASH && text.charCodeAt(i + 1) === CH_SLASH) {
-      while (i < n) {
-        const d = text.charCodeAt(i);
-        if (d === CH_LF || d === CH_CR) break;
-        i++;
-      }
-      comments.push({ text: text.slice(startOffset, i), block: false, range: { start, end: pos(i) } });
-      continue;
-    }
-
-    if (c === CH_SLASH && text.charCodeAt(i + 1) === CH_STAR) {
-      i += 2;
-      let closed = false;
-      while (i < n) {
-        const d = text.charCodeAt(i);
-        if (d === CH_STAR && text.charCodeAt(i + 1) === CH_SLASH) {
-          i += 2;
-          closed = true;
-          break;
-        }
-        if (d === CH_LF || d === CH_CR) {
-          i += d === CH_CR && text.charCodeAt(i + 1) === CH_LF ? 2 : 1;
-          line++;
-          lineStartOffset = i;
-          continue;
-        }
-        i++;
-      }
-      const end = pos(i);
-      comments.push({ text: text.slice(startOffset, i), block: true, range: { start, end } });
-      if (!closed) {
-        syntaxError(start, { line: start.line, column: start.column + 2, offset: start.offset + 2 },
-          "unterminated block comment: '/*' has no matching '*/', so the rest of the file is ignored");
-      }
-      continue;
-    }
-
-    if (c === CH_DQUOTE) {
-      i++;
-      let value = '';
-      let closed = false;
-      while (i < n) {
-        const d = text.charCodeAt(i);
-        if (d === CH_DQUOTE) {
-          i++;
-          closed = true;
-          break;
-        }
-        if (d === CH_LF || d === CH_CR) break;
-        if (d === CH_BACKSLASH) {
-          const e = text.charCodeAt(i + 1);
-          if (e === CH_DQUOTE || e === CH_BACKSLASH) {
-            value += text[i + 1];
-            i += 2;
-            continue;
-          }
-        }
-        value += text[i];
-        i++;
-      }
-      const tok = push('string', startOffset, start, { str: value, unterminated: !closed });
-      if (!closed) syntaxError(tok.start, tok.end, 'unterminated string: add \'"\' before the end of the line');
-      continue;
-    }
-
-    if (c === CH_SQUOTE) {
-      i++;
-      let closed = false;
-      const rawStart = i;
-      while (i < n) {
-        const d = text.charCodeAt(i);
-        if (d === CH_SQUOTE) {
-          closed = true;
-          break;
-        }
-        if (d === CH_LF || d === CH_CR) break;
-        i++;
-      }
-      const raw = text.slice(rawStart, i);
-      if (closed) i++;
-      const tok = push('tag', startOffset, start, {
-        str: raw,
-        tagValue: closed ? tagDisplayValue(raw) : undefined,
-        unterminated: !closed,
-      });
-      if (!closed) syntaxError(tok.start, tok.end, "unterminated pool tag: add the closing \"'\" (a tag is written 'Abc ')");
-      continue;
-    }
-
-    if (c === CH_EQ && text.charCodeAt(i + 1) === CH_EQ) {
-      i += 2;
-      push('punct', startOffset, start);
-      continue;
-    }
-    if (c === CH_BANG && text.charCodeAt(i + 1) === CH_EQ) {
-      i += 2;
-      push('punct', startOffset, start);
-      continue;
-    }
-    if (PUNCT_SINGLE.has(text[i])) {
-      i++;
-      push('punct', startOffset, start);
-      continue;
-    }
-
-    // A run of characters that start no token: one invalid token, one error at most.
-    i++;
-    while (i < n && !startsToken(text.charCodeAt(i))) i++;
-    const bad = text.slice(startOffset, i);
-    push('invalid', startOffset, start, {
-      error: `${bad.length === 1 ? 'character' : 'characters'} ${quoteForMessage(bad)} ${bad.length === 1 ? 'is' : 'are'} not part of the language`,
-    });
+  constructor(private readonly text: string) {
+    this.n = text.length;
   }
 
-  tokens.push({ kind: 'eof', text: '', start: pos(n), end: pos(n), lineStart: true });
-  return { tokens, comments, diagnostics };
+  private pos(offset: number): Position {
+    return { line: this.line, column: offset - this.lineStartOffset + 1, offset };
+  }
+
+  private syntaxError(start: Position, end: Position, message: string): void {
+    this.diagnostics.push({ rule: 'syntax-error', severity: 'error', range: { start, end }, message });
+  }
+
+  // Every token gets the same object shape (all fields present) so property access stays
+  // monomorphic: this is the hot path of the whole front end.
+  private make(kind: TokenKind, startOffset: number, start: Position, extra?: Partial<Token>): Token {
+    const end = this.pos(this.i);
+    const tok: Token = {
+      kind,
+      text: this.text.slice(startOffset, this.i),
+      start,
+      end,
+      range: { start, end },
+      lineStart: this.atLineStart,
+      num: extra?.num,
+      str: extra?.str,
+      tagValue: extra?.tagValue,
+      unterminated: extra?.unterminated,
+      error: extra?.error,
+    };
+    this.atLineStart = false;
+    return tok;
+  }
+
+  /** The next token; after the end of the text, `eof` forever. */
+  next(): Token {
+    const text = this.text;
+    const n = this.n;
+    while (this.i < n) {
+      const c = text.charCodeAt(this.i);
+
+      // Line breaks: \n, \r\n, \r.
+      if (c === CH_LF || c === CH_CR) {
+        this.i += c === CH_CR && text.charCodeAt(this.i + 1) === CH_LF ? 2 : 1;
+        this.line++;
+        this.lineStartOffset = this.i;
+        this.atLineStart = true;
+        continue;
+      }
+      if (isSpace(c)) {
+        this.i++;
+        continue;
+      }
+
+      const startOffset = this.i;
+      const start = this.pos(this.i);
+
+      if (isIdentStart(c)) {
+        let i = this.i + 1;
+        while (i < n && isIdentPart(text.charCodeAt(i))) i++;
+        this.i = i;
+        return this.make('identifier', startOffset, start);
+      }
+
+      if (isDigit(c)) return this.lexNumber(startOffset, start);
+
+      if (c === CH_SLASH && text.charCodeAt(this.i + 1) === CH_SLASH) {
+        let i = this.i;
+        while (i < n) {
+          const d = text.charCodeAt(i);
+          if (d === CH_LF || d === CH_CR) break;
+          i++;
+        }
+        this.i = i;
+        this.comments.push({ text: text.slice(startOffset, i), block: false, range: { start, end: this.pos(i) } });
+        continue;
+      }
+
+      if (c === CH_SLASH && text.charCodeAt(this.i + 1) === CH_STAR) {
+        this.i += 2;
+        let closed = false;
+        while (this.i < n) {
+          const d = text.charCodeAt(this.i);
+          if (d === CH_STAR && text.charCodeAt(this.i + 1) === CH_SLASH) {
+            this.i += 2;
+            closed = true;
+            break;
+          }
+          if (d === CH_LF || d === CH_CR) {
+            this.i += d === CH_CR && text.charCodeAt(this.i + 1) === CH_LF ? 2 : 1;
+            this.line++;
+            this.lineStartOffset = this.i;
+            continue;
+          }
+          this.i++;
+        }
+        const end = this.pos(this.i);
+        this.comments.push({ text: text.slice(startOffset, this.i), block: true, range: { start, end } });
+        if (!closed) {
+          this.syntaxError(
+            start,
+            { line: start.line, column: start.column + 2, offset: start.offset + 2 },
+            "unterminated block comment: '/*' has no matching '*/', so the rest of the file is ignored",
+          );
+        }
+        continue;
+      }
+
+      if (c === CH_DQUOTE) {
+        this.i++;
+        let value = '';
+        let closed = false;
+        while (this.i < n) {
+          const d = text.charCodeAt(this.i);
+          if (d === CH_DQUOTE) {
+            this.i++;
+            closed = true;
+            break;
+          }
+          if (d === CH_LF || d === CH_CR) break;
+          if (d === CH_BACKSLASH) {
+            const e = text.charCodeAt(this.i + 1);
+            if (e === CH_DQUOTE || e === CH_BACKSLASH) {
+              value += text[this.i + 1];
+              this.i += 2;
+              continue;
+            }
+          }
+          value += text[this.i];
+          this.i++;
+        }
+        const tok = this.make('string', startOffset, start, { str: value, unterminated: !closed });
+        if (!closed) this.syntaxError(tok.start, tok.end, 'unterminated string: add \'"\' before the end of the line');
+        return tok;
+      }
+
+      if (c === CH_SQUOTE) {
+        this.i++;
+        let closed = false;
+        const rawStart = this.i;
+        while (this.i < n) {
+          const d = text.charCodeAt(this.i);
+          if (d === CH_SQUOTE) {
+            closed = true;
+            break;
+          }
+          if (d === CH_LF || d === CH_CR) break;
+          this.i++;
+        }
+        const raw = text.slice(rawStart, this.i);
+        if (closed) this.i++;
+        const tok = this.make('tag', startOffset, start, {
+          str: raw,
+          tagValue: closed ? tagDisplayValue(raw) : undefined,
+          unterminated: !closed,
+        });
+        if (!closed) this.syntaxError(tok.start, tok.end, "unterminated pool tag: add the closing \"'\" (a tag is written 'Abc ')");
+        return tok;
+      }
+
+      if ((c === CH_EQ || c === CH_BANG) && text.charCodeAt(this.i + 1) === CH_EQ) {
+        this.i += 2;
+        return this.make('punct', startOffset, start);
+      }
+      if (isPunct(c)) {
+        this.i++;
+        return this.make('punct', startOffset, start);
+      }
+
+      // A run of characters that start no token: one invalid token, one error at most.
+      this.i++;
+      while (this.i < n && !startsToken(text.charCodeAt(this.i))) this.i++;
+      const bad = text.slice(startOffset, this.i);
+      return this.make('invalid', startOffset, start, {
+        error: `${bad.length === 1 ? 'character' : 'characters'} ${quoteForMessage(bad)} ${bad.length === 1 ? 'is' : 'are'} not part of the language`,
+      });
+    }
+    const end = this.pos(n);
+    return {
+      kind: 'eof',
+      text: '',
+      start: end,
+      end,
+      range: { start: end, end },
+      lineStart: true,
+      num: undefined,
+      str: undefined,
+      tagValue: undefined,
+      unterminated: undefined,
+      error: undefined,
+    };
+  }
 
   /** Numbers (`4096`, `0x1000`, `4K`, `2M`) and percentages (`5%`, `0.5%`). */
-  function lexNumber(startOffset: number, start: Position): void {
+  private lexNumber(startOffset: number, start: Position): Token {
+    const text = this.text;
+    const n = this.n;
+    let i = this.i;
     let value: number;
     let problem: string | undefined;
     let isPercent = false;
@@ -324,11 +382,11 @@ export function tokenize(text: string): LexResult {
       while (i < n && (isIdentPart(text.charCodeAt(i)) || text.charCodeAt(i) === CH_DOT)) i++;
       problem ??= 'a number is decimal or 0x hexadecimal with an optional size suffix K or M (uppercase)';
     }
+    this.i = i;
     if (problem) {
       const bad = text.slice(startOffset, i);
-      push('invalid', startOffset, start, { error: `${quoteForMessage(bad)} is not a valid number: ${problem}` });
-      return;
+      return this.make('invalid', startOffset, start, { error: `${quoteForMessage(bad)} is not a valid number: ${problem}` });
     }
-    push(isPercent ? 'percent' : 'number', startOffset, start, { num: value });
+    return this.make(isPercent ? 'percent' : 'number', startOffset, start, { num: value });
   }
 }

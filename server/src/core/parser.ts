@@ -41,7 +41,7 @@ import type {
   TagLiteral,
 } from './ast';
 import type { Diagnostic } from './diagnostics';
-import { quoteForMessage, tokenize, type Token } from './lexer';
+import { Lexer, quoteForMessage, type Token } from './lexer';
 
 /** Deepest nesting of statements / scenario steps the parser accepts (documented in docs/language.md). */
 export const MAX_NESTING = 256;
@@ -93,38 +93,50 @@ export function parse(text: string): ParseResult {
 }
 
 class Parser {
-  private readonly tokens: Token[];
+  private readonly lexer: Lexer;
   private readonly comments: Comment[];
-  private readonly diagnostics: Diagnostic[];
+  private readonly diagnostics: Diagnostic[] = [];
   /** Offsets at which a syntax error was reported: never two at one place. */
   private readonly reportedAt = new Set<number>();
-  private i = 0;
+  /** How many of the lexer's diagnostics are already in `reportedAt`. */
+  private lexerErrorsSeen = 0;
+  /** The current token, and the tokens peeked beyond it (rarely more than two). */
+  private cur: Token;
+  private readonly ahead: Token[] = [];
+  /** Tokens consumed so far (recovery uses it to make sure it made progress). */
+  private consumed = 0;
   private depth = 0;
   private prevEnd: Position;
 
   constructor(text: string) {
-    const lexed = tokenize(text);
-    this.tokens = lexed.tokens;
-    this.comments = lexed.comments;
-    this.diagnostics = lexed.diagnostics;
-    for (const d of this.diagnostics) this.reportedAt.add(d.range.start.offset);
-    this.prevEnd = this.tokens[0].start;
+    this.lexer = new Lexer(text);
+    this.comments = this.lexer.comments;
+    this.cur = this.lexer.next();
+    this.prevEnd = this.cur.start;
   }
 
   // ------------------------------------------------------------------ token helpers
 
   private get tok(): Token {
-    return this.tokens[this.i];
+    return this.cur;
   }
 
+  /** The token `n` places after the current one (`peek(0)` is the current token). */
   private peek(n: number): Token {
-    const j = this.i + n;
-    return this.tokens[j < this.tokens.length ? j : this.tokens.length - 1];
+    if (n === 0) return this.cur;
+    while (this.ahead.length < n) {
+      const last = this.ahead.length ? this.ahead[this.ahead.length - 1] : this.cur;
+      this.ahead.push(last.kind === 'eof' ? last : this.lexer.next());
+    }
+    return this.ahead[n - 1];
   }
 
   private advance(): Token {
-    const t = this.tokens[this.i];
-    if (t.kind !== 'eof') this.i++;
+    const t = this.cur;
+    if (t.kind !== 'eof') {
+      this.consumed++;
+      this.cur = this.ahead.length ? this.ahead.shift()! : this.lexer.next();
+    }
     this.prevEnd = t.end;
     return t;
   }
@@ -157,6 +169,10 @@ class Parser {
   }
 
   private report(range: Range, message: string): void {
+    // The lexer has already reported what it found up to the lookahead; never add a second
+    // error where it put one (an unterminated string is not also "expected ';'").
+    const lexed = this.lexer.diagnostics;
+    while (this.lexerErrorsSeen < lexed.length) this.reportedAt.add(lexed[this.lexerErrorsSeen++].range.start.offset);
     if (this.reportedAt.has(range.start.offset)) return;
     this.reportedAt.add(range.start.offset);
     this.diagnostics.push({ rule: 'syntax-error', severity: 'error', range, message });
@@ -165,7 +181,7 @@ class Parser {
   /** Reports "expected X, found Y" at the current token and abandons the statement. */
   private fail(expected: string): never {
     const t = this.tok;
-    this.report({ start: t.start, end: t.end }, `expected ${expected}, found ${this.found(t)}`);
+    this.report(t.range, `expected ${expected}, found ${this.found(t)}`);
     throw FAILED;
   }
 
@@ -202,7 +218,7 @@ class Parser {
     }
     const message = `expected ';' after ${after}, found ${this.found(t)}`;
     if (t.kind !== 'eof' && t.start.line === this.prevEnd.line) {
-      this.report({ start: t.start, end: t.end }, message);
+      this.report(t.range, message);
     } else {
       this.report({ start: this.prevEnd, end: this.prevEnd }, message);
     }
@@ -262,7 +278,7 @@ class Parser {
     const declarations: Declaration[] = [];
     const script: Script = {
       type: 'script',
-      range: { start: { line: 1, column: 1, offset: 0 }, end: this.tokens[this.tokens.length - 1].end },
+      range: { start: { line: 1, column: 1, offset: 0 }, end: this.tok.end },
       declarations,
       driver: undefined,
       globals: [],
@@ -273,7 +289,7 @@ class Parser {
     };
     while (this.tok.kind !== 'eof') {
       const t = this.tok;
-      const start = this.i;
+      const start = this.consumed;
       let decl: Declaration | undefined;
       try {
         if (t.kind === 'identifier' && DECLARATION_KEYWORDS.has(t.text)) {
@@ -282,7 +298,7 @@ class Parser {
           else if (t.text === 'driver') decl = this.parseDriver();
           else decl = this.parseNameList(t.text as 'global' | 'list');
         } else if (this.isPunct(t, '}')) {
-          this.report({ start: t.start, end: t.end }, "unexpected '}': no block is open here");
+          this.report(t.range, "unexpected '}': no block is open here");
           this.advance();
         } else {
           this.fail('a declaration (driver, global, list, entry, unload, dispatch, dpc, completion, workitem, routine or scenario)');
@@ -290,7 +306,7 @@ class Parser {
       } catch (e) {
         if (e !== FAILED) throw e;
         this.resyncTopLevel();
-        if (this.i === start) this.advance();
+        if (this.consumed === start) this.advance();
       }
       if (decl) {
         declarations.push(decl);
@@ -313,8 +329,10 @@ class Parser {
         }
       }
     }
-    this.diagnostics.sort((a, b) => a.range.start.offset - b.range.start.offset);
-    return { script, diagnostics: this.diagnostics };
+    script.range.end = this.tok.end;
+    const diagnostics = [...this.lexer.diagnostics, ...this.diagnostics];
+    diagnostics.sort((a, b) => a.range.start.offset - b.range.start.offset);
+    return { script, diagnostics };
   }
 
   /** After a top-level mistake: skip to the next declaration keyword, past balanced braces. */
@@ -403,21 +421,19 @@ class Parser {
       body = this.parseBlock(this.advance(), name.name || kind);
     } else {
       const t = this.tok;
-      this.report({ start: t.start, end: t.end }, `expected '{' to start the body of ${describeRoutine(kind, name.name)}, found ${this.found(t)}`);
+      this.report(t.range, `expected '{' to start the body of ${describeRoutine(kind, name.name)}, found ${this.found(t)}`);
       // Look a little ahead for the body's '{' (e.g. `dpc Timer Dpc {`); otherwise the body is empty.
-      let j = this.i;
-      const limit = Math.min(this.tokens.length - 1, this.i + 32);
-      while (j < limit) {
-        const u = this.tokens[j];
-        if (this.isPunct(u, '{') || this.isPunct(u, ';') || this.isPunct(u, '}')) break;
-        if (j > this.i && u.lineStart && u.kind === 'identifier' && DECLARATION_KEYWORDS.has(u.text)) break;
-        j++;
+      let j = 0;
+      for (; j < 32; j++) {
+        const u = this.peek(j);
+        if (u.kind === 'eof' || this.isPunct(u, '{') || this.isPunct(u, ';') || this.isPunct(u, '}')) break;
+        if (j > 0 && u.lineStart && u.kind === 'identifier' && DECLARATION_KEYWORDS.has(u.text)) break;
       }
-      if (this.isPunct(this.tokens[j], '{')) {
-        while (this.i < j) this.advance();
+      if (this.isPunct(this.peek(j), '{')) {
+        for (let k = 0; k < j; k++) this.advance();
         body = this.parseBlock(this.advance(), name.name || kind);
       } else {
-        if (this.isPunct(this.tokens[j], ';')) while (this.i <= j) this.advance();
+        if (this.isPunct(this.peek(j), ';')) for (let k = 0; k <= j; k++) this.advance();
         body = { type: 'block', statements: [], range: { start: this.prevEnd, end: this.prevEnd } };
       }
     }
@@ -444,7 +460,7 @@ class Parser {
       if (this.isName(t)) {
         params.push(ident(this.advance()));
       } else {
-        this.report({ start: t.start, end: t.end }, `expected a parameter name, found ${this.found(t)}`);
+        this.report(t.range, `expected a parameter name, found ${this.found(t)}`);
         this.skipToParamsEnd();
         return;
       }
@@ -499,7 +515,7 @@ class Parser {
   }
 
   private parseStatement(owner: string): Statement {
-    const startIndex = this.i;
+    const startIndex = this.consumed;
     const first = this.tok;
     let assigns: Identifier | undefined;
     this.depth++;
@@ -575,7 +591,7 @@ class Parser {
     } catch (e) {
       if (e !== FAILED) throw e;
       this.resync(false);
-      if (this.i === startIndex) this.advance();
+      if (this.consumed === startIndex) this.advance();
       return { type: 'error', assigns, range: { start: first.start, end: this.prevEnd } };
     } finally {
       this.depth--;
@@ -586,7 +602,7 @@ class Parser {
   private parseBranch(owner: string, after: string): Statement {
     const t = this.tok;
     if (t.kind === 'eof' || this.isPunct(t, '}') || this.atDeclarationStart(false)) {
-      this.report({ start: t.start, end: t.end }, `expected a statement after '${after}', found ${this.found(t)}`);
+      this.report(t.range, `expected a statement after '${after}', found ${this.found(t)}`);
       return { type: 'error', assigns: undefined, range: { start: this.prevEnd, end: this.prevEnd } };
     }
     return this.parseStatement(owner);
@@ -709,7 +725,7 @@ class Parser {
       name = t.kind === 'string' ? (t.str ?? '') : t.text;
       nameRange = { start: t.start, end: t.end };
     } else {
-      this.report({ start: t.start, end: t.end }, `expected a scenario name (a name or a string) after 'scenario', found ${this.found(t)}`);
+      this.report(t.range, `expected a scenario name (a name or a string) after 'scenario', found ${this.found(t)}`);
     }
     let steps: ScenarioStep[] = [];
     if (this.isPunct(this.tok, '{')) {
@@ -732,7 +748,7 @@ class Parser {
         break;
       }
       if (t.kind === 'eof' || this.atDeclarationStart(true)) {
-        this.report({ start: t.start, end: t.end }, `expected '}' to close ${owner} opened on line ${open.start.line}, found ${this.found(t)}`);
+        this.report(t.range, `expected '}' to close ${owner} opened on line ${open.start.line}, found ${this.found(t)}`);
         break;
       }
       steps.push(this.parseStep(owner));
@@ -741,7 +757,7 @@ class Parser {
   }
 
   private parseStep(owner: string): ScenarioStep {
-    const startIndex = this.i;
+    const startIndex = this.consumed;
     const first = this.tok;
     const range = (): Range => ({ start: first.start, end: this.prevEnd });
     this.depth++;
@@ -812,7 +828,7 @@ class Parser {
     } catch (e) {
       if (e !== FAILED) throw e;
       this.resync(true);
-      if (this.i === startIndex) this.advance();
+      if (this.consumed === startIndex) this.advance();
       return { type: 'error', range: range() };
     } finally {
       this.depth--;
@@ -823,19 +839,19 @@ class Parser {
 // ------------------------------------------------------------------ node constructors
 
 function ident(t: Token): Identifier {
-  return { type: 'identifier', name: t.text, range: { start: t.start, end: t.end } };
+  return { type: 'identifier', name: t.text, range: t.range };
 }
 
 function numberLit(t: Token): NumberLiteral {
-  return { type: 'number', value: t.num ?? 0, text: t.text, range: { start: t.start, end: t.end } };
+  return { type: 'number', value: t.num ?? 0, text: t.text, range: t.range };
 }
 
 function stringLit(t: Token): StringLiteral {
-  return { type: 'string', value: t.str ?? '', range: { start: t.start, end: t.end } };
+  return { type: 'string', value: t.str ?? '', range: t.range };
 }
 
 function tagLit(t: Token): TagLiteral {
-  return { type: 'tag', raw: t.str ?? '', value: t.tagValue, range: { start: t.start, end: t.end } };
+  return { type: 'tag', raw: t.str ?? '', value: t.tagValue, range: t.range };
 }
 
 function describeRoutine(kind: RoutineKind, name: string): string {
