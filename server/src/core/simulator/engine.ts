@@ -43,6 +43,13 @@ type Value = PoolBlock | null;
 type Exec = (a: Activation) => number;
 type Eval = (a: Activation) => Value;
 
+/** Copies of the IRQL constants: module-local, so hot paths do not go through import getters. */
+const APC = APC_LEVEL;
+const MAX_DEPTH = MAX_CALL_DEPTH;
+const PROGRESS_EVERY = PROGRESS_INTERVAL;
+const DISPATCH = DISPATCH_LEVEL;
+const PASSIVE = PASSIVE_LEVEL;
+
 /** Tag of untagged allocations (ExAllocatePool, ExAllocatePoolWithQuota). */
 const UNTAGGED = 'None';
 /** Size of an MDL header on x64 (sizeof(MDL)); each described page adds one PFN_NUMBER. */
@@ -182,7 +189,7 @@ export class Simulation {
   // Hot fields first.
   steps = 0;
   nextCheck = 1;
-  irql = PASSIVE_LEVEL;
+  irql = PASSIVE;
   private irqlStack: number[] = [];
   private irqlTop = 0;
   private depth = 0;
@@ -269,7 +276,7 @@ export class Simulation {
       throw new SimulationError('budget', `step budget exceeded at ${this.file}:${line}`, line, column);
     }
     if (s >= this.nextProgress) {
-      this.nextProgress += PROGRESS_INTERVAL;
+      this.nextProgress += PROGRESS_EVERY;
       this.onProgress?.(s);
       if (this.isCancelled?.()) throw new SimulationError('cancelled', `simulation cancelled at ${this.file}:${line}`, line, column);
     }
@@ -617,7 +624,7 @@ export class Simulation {
       };
       const ptr = this.argReader(args[api.releases.pointerArg], cr);
       return (a) => {
-        this.release(spec, ptr(a), a, frame.at(a.base));
+        this.release(spec, ptr(a), frame.at(a.base));
         return null;
       };
     }
@@ -669,17 +676,17 @@ export class Simulation {
       }
       case 'acquireSpinLock':
         return () => {
-          this.pushIrql(this.irql > DISPATCH_LEVEL ? this.irql : DISPATCH_LEVEL);
+          this.pushIrql(this.irql > DISPATCH ? this.irql : DISPATCH);
           return null;
         };
       case 'raiseIrql': {
         const a0 = args[0];
         const level =
           a0 && a0.type === 'identifier'
-            ? (IRQL_CONSTANTS.get(a0.name) ?? DISPATCH_LEVEL)
+            ? (IRQL_CONSTANTS.get(a0.name) ?? DISPATCH)
             : a0 && a0.type === 'number'
               ? a0.value
-              : DISPATCH_LEVEL;
+              : DISPATCH;
         return () => {
           this.pushIrql(level);
           return null;
@@ -750,7 +757,7 @@ export class Simulation {
     column: number,
     irql?: number,
   ): void {
-    if (++this.depth > MAX_CALL_DEPTH) {
+    if (++this.depth > MAX_DEPTH) {
       throw new SimulationError('recursion', `helper recursion deeper than ${MAX_CALL_DEPTH} calls at ${this.file}:${line}`, line, column);
     }
     const n = target.slots.size;
@@ -786,7 +793,7 @@ export class Simulation {
     this.depth = -1;
     this.irqlTop = 0;
     this.irqlFloor = 0;
-    this.irql = PASSIVE_LEVEL;
+    this.irql = PASSIVE;
     this.invoke(target, base, process, inDpc, args, line, column, irql);
   }
 
@@ -802,14 +809,14 @@ export class Simulation {
       const w = this.queue[this.queueHead++];
       this.queuedKeys.delete(w.key);
       const arg = w.routine.paramSlots.length > 0 ? [w.arg] : null;
-      if (w.kind === 'dpc') this.runTop(w.routine, this.dpcBase, w.process, true, DISPATCH_LEVEL, null, line, column);
+      if (w.kind === 'dpc') this.runTop(w.routine, this.dpcBase, w.process, true, DISPATCH, null, line, column);
       else
         this.runTop(
           w.routine,
           w.kind === 'ioWorkItem' ? this.ioWorkItemBase : this.exWorkItemBase,
           this.system,
           false,
-          PASSIVE_LEVEL,
+          PASSIVE,
           arg,
           line,
           column,
@@ -829,7 +836,7 @@ export class Simulation {
     const { routine, context } = irp.completion as { routine: CompiledRoutine; context: PoolBlock };
     irp.completion = null;
     const base = callerNode.child('nt!IofCompleteRequest', undefined);
-    this.invoke(routine, base, a.process, a.inDpc, [irp], line, column, DISPATCH_LEVEL);
+    this.invoke(routine, base, a.process, a.inDpc, [irp], line, column, DISPATCH);
     if (context.live) {
       this.tracker.free(context);
       if (context.tag.hit) this.recordHit('free', context, base);
@@ -839,7 +846,7 @@ export class Simulation {
   // ------------------------------------------------------------------ pool operations
 
   private allocate(spec: AllocSpec, a: Activation, driverNode: StackNode): Value {
-    if (spec.paged && this.irql > APC_LEVEL) {
+    if (spec.paged && this.irql > APC) {
       // Paged pool at DISPATCH_LEVEL or above: 0xC4 / 0x01.
       const bc = BugChecks.pagedAllocationAtHighIrql(
         this.driverName,
@@ -890,67 +897,60 @@ export class Simulation {
     return entry;
   }
 
-  private release(spec: ReleaseSpec, ptr: Value, a: Activation, driverNode: StackNode): void {
-    void a;
+  private release(spec: ReleaseSpec, ptr: Value, driverNode: StackNode): void {
+    // The common case first, with no allocation: a live block of the right kind, freed at a
+    // legal IRQL with the right tag.
+    if (
+      ptr !== null &&
+      ptr.live &&
+      (spec.poolFree ? ptr.kind === 'pool' : spec.blocks.includes(ptr.kind)) &&
+      (!ptr.paged || this.irql <= APC) &&
+      (spec.tag === null || spec.tag === ptr.tag.tag)
+    ) {
+      this.tracker.free(ptr);
+      if (ptr.tag.hit) this.recordHit('free', ptr, driverNode.child(spec.apiFrame, undefined));
+      return;
+    }
+    this.badRelease(spec, ptr, driverNode);
+  }
+
+  /** The bug check a release that is not the common case raises (simulator.md table). */
+  private badRelease(spec: ReleaseSpec, ptr: Value, driverNode: StackNode): void {
     const api = spec.api.name;
-    const stack = (): ReturnType<StackNode['toFrames']> => driverNode.child(spec.apiFrame, undefined).toFrames();
-    const offending = (b: PoolBlock) => ({
-      site: spec.site,
-      stack: driverNode.toFrames(),
-      address: formatAddress(b.address),
-      tag: b.tag.tag,
-    });
+    const stack = driverNode.child(spec.apiFrame, undefined).toFrames();
+    const driverFrames = driverNode.toFrames();
     if (!ptr) {
-      this.raise(BugChecks.invalidAddressFree(this.driverName, api, 0n, 'a NULL pointer', this.steps, stack(), [{ site: spec.site, stack: driverNode.toFrames() }]));
+      this.raise(BugChecks.invalidAddressFree(this.driverName, api, 0n, 'a NULL pointer', this.steps, stack, [{ site: spec.site, stack: driverFrames }]));
       return;
     }
     const address = addressValue(ptr.address);
+    const culprits = [
+      { site: spec.site, stack: driverFrames, address: formatAddress(ptr.address), tag: ptr.tag.tag },
+      this.blockEntry(ptr),
+    ];
     if (!ptr.live) {
       // 0xC2 / 0x07: freed twice. P3 is the pool header left by the first free (docs/simulator.md).
-      this.raise(BugChecks.doubleFree(this.driverName, api, poolHeader(ptr, false), address, this.steps, stack(), [offending(ptr), this.blockEntry(ptr)]));
+      this.raise(BugChecks.doubleFree(this.driverName, api, poolHeader(ptr, false), address, this.steps, stack, culprits));
       return;
     }
     if (spec.poolFree && ptr.kind === 'irp') {
-      this.raise(BugChecks.freePoolOnIrp(this.driverName, api, this.steps, stack(), [offending(ptr), this.blockEntry(ptr)]));
+      this.raise(BugChecks.freePoolOnIrp(this.driverName, api, this.steps, stack, culprits));
       return;
     }
     if (!spec.blocks.includes(ptr.kind)) {
-      this.raise(
-        BugChecks.invalidAddressFree(
-          this.driverName,
-          api,
-          address,
-          `a block that ${api} does not own (${ptr.kind} '${ptr.tag.tag}' at ${formatAddress(ptr.address)})`,
-          this.steps,
-          stack(),
-          [offending(ptr), this.blockEntry(ptr)],
-        ),
-      );
+      const why = `a block that ${api} does not release (${ptr.kind} '${ptr.tag.tag}' at ${formatAddress(ptr.address)})`;
+      this.raise(BugChecks.invalidAddressFree(this.driverName, api, address, why, this.steps, stack, culprits));
       return;
     }
-    if (ptr.paged && this.irql > APC_LEVEL) {
-      this.raise(BugChecks.pagedFreeAtHighIrql(this.driverName, api, this.irql, PAGED_POOL_TYPE, address, this.steps, stack(), offending(ptr)));
+    if (ptr.paged && this.irql > APC) {
+      this.raise(BugChecks.pagedFreeAtHighIrql(this.driverName, api, this.irql, PAGED_POOL_TYPE, address, this.steps, stack, culprits[0]));
       return;
     }
-    if (spec.tag !== null && spec.tag !== ptr.tag.tag) {
-      this.raise(
-        BugChecks.freeTagMismatch(
-          this.driverName,
-          api,
-          address,
-          ptr.tag.tag,
-          tagToUlong(ptr.tag.tag),
-          spec.tag,
-          tagToUlong(spec.tag),
-          this.steps,
-          stack(),
-          [offending(ptr), this.blockEntry(ptr)],
-        ),
-      );
-      return;
-    }
-    this.tracker.free(ptr);
-    if (ptr.tag.hit) this.recordHit('free', ptr, driverNode.child(spec.apiFrame, undefined));
+    const used = spec.tag ?? ptr.tag.tag;
+    const allocated = ptr.tag.tag;
+    this.raise(
+      BugChecks.freeTagMismatch(this.driverName, api, address, allocated, tagToUlong(allocated), used, tagToUlong(used), this.steps, stack, culprits),
+    );
   }
 
   private recordHit(event: 'alloc' | 'free', b: PoolBlock, stack: StackNode): void {
@@ -1027,14 +1027,14 @@ export class Simulation {
         this.tick(step);
         const entry = this.symbols.entry && this.routines.get(this.symbols.entry);
         if (!entry) throw new SimulationError('cannot-run', `no entry routine for 'load' at ${this.file}:${line}`, line, column);
-        this.runTop(entry, this.loadBase, this.system, false, PASSIVE_LEVEL, null, line, column);
+        this.runTop(entry, this.loadBase, this.system, false, PASSIVE, null, line, column);
         this.drainQueue(line, column);
         return;
       }
       case 'unload': {
         this.tick(step);
         const unload = this.symbols.unload && this.routines.get(this.symbols.unload);
-        if (unload) this.runTop(unload, this.unloadBase, this.system, false, PASSIVE_LEVEL, null, line, column);
+        if (unload) this.runTop(unload, this.unloadBase, this.system, false, PASSIVE, null, line, column);
         this.drainQueue(line, column);
         this.unloadChecks();
         return;
@@ -1050,7 +1050,7 @@ export class Simulation {
           base = systemChain(this.stackRoot, [IRP_MAJOR_SERVICE[major] ?? 'nt!IopSynchronousServiceTail', 'nt!IofCallDriver']);
           this.irpBases.set(major, base);
         }
-        this.runTop(target, base, this.scenarioProcess ?? this.system, false, PASSIVE_LEVEL, null, line, column);
+        this.runTop(target, base, this.scenarioProcess ?? this.system, false, PASSIVE, null, line, column);
         this.drainQueue(line, column);
         return;
       }
@@ -1058,7 +1058,7 @@ export class Simulation {
         this.tick(step);
         const target = this.routineByName(step.routine.name);
         if (!target) return;
-        this.runTop(target, this.dpcBase, this.scenarioProcess ?? this.idle, true, DISPATCH_LEVEL, null, line, column);
+        this.runTop(target, this.dpcBase, this.scenarioProcess ?? this.idle, true, DISPATCH, null, line, column);
         this.drainQueue(line, column);
         return;
       }
@@ -1066,7 +1066,7 @@ export class Simulation {
         this.tick(step);
         const target = this.routineByName(step.routine.name);
         if (!target) return;
-        this.runTop(target, this.ioWorkItemBase, this.system, false, PASSIVE_LEVEL, null, line, column);
+        this.runTop(target, this.ioWorkItemBase, this.system, false, PASSIVE, null, line, column);
         this.drainQueue(line, column);
         return;
       }
@@ -1076,7 +1076,7 @@ export class Simulation {
         if (!target) return;
         // A callback with no IRP of its own: PASSIVE_LEVEL, current process, NULL parameters,
         // and no system frames below it.
-        this.runTop(target, this.stackRoot, this.scenarioProcess ?? this.system, false, PASSIVE_LEVEL, null, line, column);
+        this.runTop(target, this.stackRoot, this.scenarioProcess ?? this.system, false, PASSIVE, null, line, column);
         this.drainQueue(line, column);
         return;
       }

@@ -1,0 +1,94 @@
+/**
+ * Simulator throughput (pool operations per second) against a floor measured in the same run:
+ * a plain loop doing the same number of Map.set / Map.delete with per-tag counters — the least
+ * any Pool Tracking model must do. Also the peak heap at 1M and 10M operations, to show that
+ * memory does not grow with the number of events.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { check } from '../server/src/core/checker';
+import { parse } from '../server/src/core/parser';
+import { simulate } from '../server/src/core/simulator';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+function benchScript(irps: number): string {
+  return `driver "Bench.sys";
+dispatch IRP_MJ_READ ReadDispatch {
+    buf = ExAllocatePoolWithTag(NonPagedPool, 128, 'Bnch');
+    ExFreePoolWithTag(buf, 'Bnch');
+}
+scenario churn {
+    repeat ${irps} { irp IRP_MJ_READ; }
+}
+`;
+}
+
+/** Runs the scenario; returns seconds and the peak heap seen at the progress callbacks. */
+function runSimulator(irps: number): { seconds: number; peakHeap: number; operations: number } {
+  const { script } = parse(benchScript(irps));
+  const { symbols } = check(script);
+  gc();
+  let peakHeap = process.memoryUsage().heapUsed;
+  const t0 = process.hrtime.bigint();
+  const result = simulate(script, symbols, {
+    maxSteps: 1e12,
+    onProgress: () => {
+      const h = process.memoryUsage().heapUsed;
+      if (h > peakHeap) peakHeap = h;
+    },
+  });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { seconds, peakHeap, operations: result.allocations + result.frees };
+}
+
+interface Counters {
+  allocs: number;
+  frees: number;
+  used: number;
+}
+
+/** The floor: the same number of allocate/free pairs as bare Map operations and counters. */
+function runBaseline(pairs: number): number {
+  const live = new Map<number, { tag: string; size: number }>();
+  const tags = new Map<string, Counters>([['Bnch', { allocs: 0, frees: 0, used: 0 }]]);
+  let address = 0x10000;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < pairs; i++) {
+    const a = (address += 0x90);
+    const c = tags.get('Bnch')!;
+    live.set(a, { tag: 'Bnch', size: 128 });
+    c.allocs++;
+    c.used += 128;
+    const b = live.get(a)!;
+    live.delete(a);
+    const d = tags.get(b.tag)!;
+    d.frees++;
+    d.used -= b.size;
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (tags.get('Bnch')!.used !== 0) throw new Error('baseline miscounted');
+  return seconds;
+}
+
+function mb(bytes: number): string {
+  return (bytes / 1048576).toFixed(1) + ' MB';
+}
+
+export async function run(): Promise<void> {
+  const pairs = 5_000_000; // 10,000,000 pool operations
+  runSimulator(200_000); // warm up the JIT
+  runBaseline(200_000);
+  const base = runBaseline(pairs);
+  const sim = runSimulator(pairs);
+  const ratio = sim.seconds / base;
+  console.log(`operations:          ${sim.operations.toLocaleString('en-US')} (allocate + free)`);
+  console.log(`baseline (Map):      ${base.toFixed(3)} s  ${((2 * pairs) / base / 1e6).toFixed(1)} M ops/s`);
+  console.log(`simulator:           ${sim.seconds.toFixed(3)} s  ${(sim.operations / sim.seconds / 1e6).toFixed(1)} M ops/s`);
+  console.log(`ratio:               ${ratio.toFixed(2)}x the floor (target: within 3x)`);
+  const small = runSimulator(500_000);
+  const large = runSimulator(5_000_000);
+  console.log(`peak heap, 1M ops:   ${mb(small.peakHeap)}`);
+  console.log(`peak heap, 10M ops:  ${mb(large.peakHeap)}`);
+}
