@@ -67,6 +67,7 @@ export class Validator {
     const now = this.workspace.get(uri);
     if (!now || now.version !== version || this.tickets.get(uri) !== ticket) return;
     const analysis = this.workspace.analyzeDocument(now, settings);
+    for (const e of analysis.internalErrors ?? []) this.connection.console.error(`poolscope: rule ${e.rule} failed on ${uri}: ${e.message}`);
     this.publish(uri, analysis);
   }
 

@@ -39,9 +39,24 @@ export class Workspace {
 
   analyzeDocument(doc: TextDocument, settings: PoolScopeSettings): Analysis {
     this.lastSettings.set(doc.uri, settings);
-    const analysis = analyze(doc.getText(), doc.version, { file: doc.uri, rules: settings.rules }, () => performance.now());
+    const analysis = analyze(
+      doc.getText(),
+      doc.version,
+      { file: doc.uri, rules: settings.rules, usedTags: this.usedTagsOutside(doc.uri) },
+      () => performance.now(),
+    );
     this.analyses.set(doc.uri, analysis);
     return analysis;
+  }
+
+  /** Tags of the other open documents (rules.md: a new tag must be unused in the workspace). */
+  usedTagsOutside(uri: string): Set<string> | undefined {
+    let tags: Set<string> | undefined;
+    for (const [other, analysis] of this.analyses) {
+      if (other === uri) continue;
+      for (const site of this.index(analysis).tags) (tags ??= new Set()).add(site.value);
+    }
+    return tags;
   }
 
   index(analysis: Analysis): ScriptIndex {

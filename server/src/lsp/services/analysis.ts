@@ -1,20 +1,21 @@
 /**
- * The one place the server turns text into an analysis. Everything else in `lsp/` reads an
- * `Analysis`; swapping parse+check for the full linter is a change to `runCore` only.
+ * The one place the server turns text into an analysis (the core linter: parse, check, every
+ * rule, silencing comments, configured severities). Everything else in `lsp/` reads an `Analysis`.
  *
  * Pure: no LSP, no I/O (the settings arrive as data).
  */
 import type { Script } from '../../core/ast';
 import type { ConfiguredSeverity, Diagnostic } from '../../core/diagnostics';
 import type { SymbolTable } from '../../core/symbols';
-import { parse } from '../../core/parser';
-import { check } from '../../core/checker';
+import { lint, type InternalError, type LintResult } from '../../core/linter';
 
 export interface AnalysisOptions {
   /** Path or URI, for messages and related information. */
   file: string;
   /** `poolscope.rules`: rule → severity (`off` removes it). */
   rules?: Readonly<Record<string, ConfiguredSeverity>>;
+  /** Tags used in other open documents: a fix that invents a tag avoids them too. */
+  usedTags?: ReadonlySet<string>;
 }
 
 export interface Analysis {
@@ -27,24 +28,17 @@ export interface Analysis {
   diagnostics: Diagnostic[];
   /** Wall time of the analysis, for the validation timing reported to the client. */
   durationMs: number;
+  /** Rules that threw: their findings are missing (logged by the server). */
+  internalErrors?: InternalError[];
 }
 
-function runCore(text: string, options: AnalysisOptions): { script: Script; symbols: SymbolTable; diagnostics: Diagnostic[] } {
-  // Until core/linter.ts lands: the parser's and checker's findings, configured severities applied.
-  const parsed = parse(text);
-  const checked = check(parsed.script);
-  const diagnostics: Diagnostic[] = [];
-  for (const d of [...parsed.diagnostics, ...checked.diagnostics]) {
-    const configured = options.rules?.[d.rule];
-    if (configured === 'off') continue;
-    diagnostics.push(configured ? { ...d, severity: configured } : d);
-  }
-  return { script: parsed.script, symbols: checked.symbols, diagnostics };
+function runCore(text: string, options: AnalysisOptions): LintResult {
+  return lint(text, { file: options.file, rules: { ...(options.rules ?? {}) }, usedTags: options.usedTags });
 }
 
 /** Analyses one document. Never throws for any text (the core promises as much; see the guard). */
 export function analyze(text: string, version: number, options: AnalysisOptions, now: () => number = () => 0): Analysis {
   const started = now();
-  const { script, symbols, diagnostics } = runCore(text, options);
-  return { version, text, script, symbols, diagnostics, durationMs: now() - started };
+  const { script, symbols, diagnostics, internalErrors } = runCore(text, options);
+  return { version, text, script, symbols, diagnostics, durationMs: now() - started, ...(internalErrors ? { internalErrors } : {}) };
 }

@@ -1,0 +1,125 @@
+// Diagnostics over a real stdio connection: rules and placements on leaky.drvm, LSP fields,
+// incremental edits, versions (stale results never published over newer ones), settings.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pathToFileURL } from 'node:url';
+import { DidChangeConfigurationNotification, DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver-protocol/node';
+import { LEAKY_TEXT, LEAKY_URI, positionOf, ROOT, TestClient } from './client';
+import { ValidatedNotification, type ValidatedParams } from '../../server/src/protocol';
+
+const pairs = (ds: Diagnostic[]): string[] => ds.map((d) => `${d.code}@${d.range.start.line}`).sort();
+
+describe('diagnostics', () => {
+  let client: TestClient;
+  before(async () => {
+    ({ client } = await TestClient.start());
+  });
+  after(async () => client.stop());
+
+  test('leaky.drvm: every finding at its contract line (LSP lines are 0-based)', async () => {
+    await client.open(LEAKY_URI, LEAKY_TEXT);
+    const { diagnostics, version } = await client.diagnosticsFor(LEAKY_URI, 1);
+    assert.equal(version, 1);
+    const got = pairs(diagnostics);
+    // rules.md placements, located in the example's text: shared-tag on both tag literals of the
+    // 'Abc ' allocations, quota-in-dpc on the quota allocation, paged-free-at-dispatch on the free.
+    const readAlloc = positionOf(LEAKY_TEXT, "ExAllocatePoolWithTag(PagedPool, 4K, 'Abc ')").line;
+    const writeAlloc = positionOf(LEAKY_TEXT, "ExAllocatePoolWithTag(PagedPool, 512, 'Abc ')").line;
+    const quotaAlloc = positionOf(LEAKY_TEXT, 'ExAllocatePoolWithQuotaTag(').line;
+    const pagedFree = positionOf(LEAKY_TEXT, "if (buf != NULL) ExFreePoolWithTag(buf, 'Abc ')").line;
+    // examples/leaky.drvm: file lines 14, 23, 28, 31 (three header comment lines precede the driver).
+    assert.deepEqual([readAlloc, writeAlloc, quotaAlloc, pagedFree], [13, 22, 27, 30]);
+    for (const expected of [`shared-tag@${readAlloc}`, `shared-tag@${writeAlloc}`, `quota-in-dpc@${quotaAlloc}`, `paged-free-at-dispatch@${pagedFree}`]) {
+      assert.ok(got.includes(expected), `${expected} missing from ${got.join(', ')}`);
+    }
+    assert.equal(diagnostics.filter((d) => d.code === 'shared-tag').length, 2);
+    // No structural errors in the example.
+    assert.deepEqual(diagnostics.filter((d) => ['syntax-error', 'unknown-name', 'duplicate-name', 'wrong-kind'].includes(String(d.code))), []);
+    const shared = diagnostics.find((d) => d.code === 'shared-tag' && d.range.start.line === readAlloc)!;
+    // The tag literal of ExAllocatePoolWithTag(PagedPool, 4K, 'Abc ') on line 13.
+    const tagStart = positionOf(LEAKY_TEXT, "'Abc ');\n    if (buf == NULL)");
+    assert.deepEqual(shared.range, { start: tagStart, end: { line: tagStart.line, character: tagStart.character + 6 } });
+    assert.equal(shared.source, 'poolscope');
+    assert.equal(shared.severity, DiagnosticSeverity.Warning);
+    assert.equal(shared.codeDescription?.href, 'https://github.com/poolscope/poolscope/blob/main/docs/rules/shared-tag.md');
+    assert.ok(shared.relatedInformation && shared.relatedInformation.length >= 1, 'related information points at the other site');
+    assert.equal(shared.relatedInformation![0].location.uri, LEAKY_URI);
+    assert.equal(shared.relatedInformation![0].location.range.start.line, writeAlloc);
+    const quota = diagnostics.find((d) => d.code === 'quota-in-dpc')!;
+    assert.equal(quota.severity, DiagnosticSeverity.Error);
+    assert.match(quota.message, /0x10B/);
+  });
+
+  test('unbalanced-allocation on the ReadDispatch allocation (line 13) once the rule is registered', async (t) => {
+    const { diagnostics } = await client.diagnosticsFor(LEAKY_URI, 1);
+    const unbalanced = diagnostics.filter((d) => d.code === 'unbalanced-allocation');
+    if (unbalanced.length === 0) return t.skip('unbalanced-allocation is not produced by the core yet');
+    assert.deepEqual(unbalanced.map((d) => d.range.start.line), [positionOf(LEAKY_TEXT, "buf = ExAllocatePoolWithTag").line]);
+    assert.match(unbalanced[0].message, /buf/);
+  });
+
+  test('an incremental edit gives structural findings immediately, at the new version', async () => {
+    const uri = pathToFileURL(`${ROOT}/test/lsp/fixtures-edit.drvm`).href;
+    await client.open(uri, LEAKY_TEXT);
+    await client.diagnosticsFor(uri, 1);
+    // Rename the call on line 10 to an API that does not exist.
+    const at = positionOf(LEAKY_TEXT, 'ExAllocatePool2');
+    const v = await client.change(uri, [{ range: { start: at, end: { line: at.line, character: at.character + 'ExAllocatePool2'.length } }, text: 'ExAllocatePoolX' }]);
+    const { diagnostics } = await client.diagnosticsFor(uri, v);
+    const unknown = diagnostics.filter((d) => d.code === 'unknown-name');
+    assert.equal(unknown.length, 1);
+    assert.deepEqual(unknown[0].range.start, at);
+    assert.equal(unknown[0].severity, DiagnosticSeverity.Error);
+    // Undo: back to no unknown-name.
+    const v2 = await client.change(uri, [{ range: { start: at, end: { line: at.line, character: at.character + 15 } }, text: 'ExAllocatePool2' }]);
+    const fixed = await client.diagnosticsFor(uri, v2);
+    assert.equal(fixed.diagnostics.filter((d) => d.code === 'unknown-name').length, 0);
+    await client.close(uri);
+    const cleared = await client.waitFor<{ uri: string; diagnostics: unknown[] }>('textDocument/publishDiagnostics', (p) => p.uri === uri);
+    assert.deepEqual(cleared.diagnostics, []);
+  });
+
+  test('a burst of edits is validated once, for the last version; no result for an older version follows it', async () => {
+    const uri = pathToFileURL(`${ROOT}/test/lsp/fixtures-burst.drvm`).href;
+    await client.open(uri, 'driver "B.sys";\n');
+    await client.diagnosticsFor(uri, 1);
+    const seen: number[] = [];
+    let last = 1;
+    for (let i = 0; i < 20; i++) {
+      last = await client.change(uri, [{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, text: `global g${i};\n` }]);
+    }
+    const timed = client.waitFor<ValidatedParams>(ValidatedNotification.method, (p) => p.uri === uri && p.version === last);
+    const final = await client.diagnosticsFor(uri, last);
+    await timed;
+    assert.equal(final.version, 21);
+    for (const n of client.notifications) {
+      const p = n.params as { uri?: string; version?: number };
+      if (n.method === 'textDocument/publishDiagnostics' && p.uri === uri && p.version !== undefined) seen.push(p.version);
+    }
+    // Versions published for this document never go backwards, and the burst was debounced.
+    assert.deepEqual(seen, [...seen].sort((a, b) => a - b));
+    assert.ok(seen.length < 10, `debounced: ${seen.length} publications for 21 versions`);
+    assert.equal(seen[seen.length - 1], 21);
+    // The timing notification accompanies each publication.
+    const timing = client.notifications.filter((n) => n.method === ValidatedNotification.method && (n.params as ValidatedParams).uri === uri);
+    assert.ok(timing.length >= 1);
+    const lastTiming = timing[timing.length - 1].params as ValidatedParams;
+    assert.equal(lastTiming.version, 21);
+    assert.equal(typeof lastTiming.durationMs, 'number');
+    await client.close(uri);
+  });
+
+  test('poolscope.rules from workspace/configuration, re-read on didChangeConfiguration', async () => {
+    client.settings = { rules: { 'shared-tag': 'off', 'quota-in-dpc': 'warning' } };
+    const next = client.waitFor<{ uri: string; diagnostics: Diagnostic[] }>('textDocument/publishDiagnostics', (p) => p.uri === LEAKY_URI);
+    await client.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+    const { diagnostics } = await next;
+    assert.equal(diagnostics.filter((d) => d.code === 'shared-tag').length, 0);
+    const quota = diagnostics.find((d) => d.code === 'quota-in-dpc')!;
+    assert.equal(quota.severity, DiagnosticSeverity.Warning);
+    client.settings = {};
+    const back = client.waitFor<{ uri: string; diagnostics: Diagnostic[] }>('textDocument/publishDiagnostics', (p) => p.uri === LEAKY_URI);
+    await client.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+    assert.equal((await back).diagnostics.filter((d) => d.code === 'shared-tag').length, 2);
+  });
+});
