@@ -14,7 +14,7 @@ import { LineMap, compareRanges, indentationOf, lineBreakOf } from './fixes';
 import { parse } from './parser';
 import { RULES } from './rules/index';
 import { RULE_META, RULE_META_BY_NAME } from './rules/meta';
-import type { RuleContext } from './rules/rule';
+import type { RuleContext, RuleDefinition } from './rules/rule';
 import type { SymbolTable } from './symbols';
 
 export interface LintOptions {
@@ -24,6 +24,8 @@ export interface LintOptions {
   rules?: Record<string, ConfiguredSeverity>;
   /** Tags used elsewhere (e.g. the workspace) that fixes inventing a tag must avoid. */
   usedTags?: ReadonlySet<string>;
+  /** The rules to run instead of `RULES` (tests, embedders that want a subset). */
+  ruleSet?: readonly RuleDefinition[];
 }
 
 /** A rule (or the parser/checker) that threw: its findings are missing, the rest are not. */
@@ -241,7 +243,7 @@ export function lint(text: string, options: LintOptions = {}): LintResult {
   }
 
   const ctx: RuleContext = { text, file: options.file ?? '', script, symbols, usedTags: options.usedTags };
-  for (const rule of RULES) {
+  for (const rule of options.ruleSet ?? RULES) {
     try {
       found.push(...rule.check(ctx));
     } catch (e) {
