@@ -68,9 +68,11 @@ const size = pick(SIZES);
 const local = pick(LOCALS);
 const pointer = fc.oneof({ weight: 4, arbitrary: local }, { weight: 1, arbitrary: pick(GLOBALS) });
 
+const validPoolFlags = fc.tuple(pick(TYPE_FLAGS), fc.subarray(MODIFIER_FLAGS, { maxLength: 2 })).map(([t, ms]) => [t, ...ms].join(' | '));
+
 /** `v = <allocation>;` for every allocator of the API table. */
-const allocation = fc
-  .tuple(pointer, poolType, poolFlags, size, tag, fc.nat(7))
+const allocationArb = (flagsArb: fc.Arbitrary<string>) => fc
+  .tuple(pointer, poolType, flagsArb, size, tag, fc.nat(7))
   .chain(([v, type, flags, sz, t, which]) =>
     pick([
       `${v} = ExAllocatePoolWithTag(${type}, ${sz}, ${t});`,
@@ -103,9 +105,32 @@ const release = fc
     ]),
   );
 
-const plainStatement = fc.oneof(
-  { weight: 5, arbitrary: allocation },
-  { weight: 4, arbitrary: release },
+/**
+ * An allocation with its matching release (right API, right tag), the NULL check between:
+ * what a correct driver does, so that frees succeed and the books have both sides.
+ */
+const pairedArb = fc
+  .tuple(local, poolType, validPoolFlags, size, tag, fc.nat(7), pick(LISTS))
+  .chain(([v, type, flags, sz, t, n, l]) =>
+    pick([
+      `${v} = ExAllocatePoolWithTag(${type}, ${sz}, ${t}); if (${v} != NULL) ExFreePoolWithTag(${v}, ${t});`,
+      `${v} = ExAllocatePoolWithQuotaTag(${type}, ${sz}, ${t}); if (${v} != NULL) ExFreePool(${v});`,
+      `${v} = ExAllocatePoolQuotaZero(${type}, ${sz}, ${t}); if (${v} != NULL) ExFreePoolWithTag(${v}, ${t});`,
+      `${v} = ExAllocatePool2(${flags}, ${sz}, ${t}); if (${v} != NULL) ExFreePool2(${v}, ${t});`,
+      `${v} = ExAllocatePool3(${flags}, ${sz}, ${t}); if (${v} != NULL) { push ${l}, ${v}; }`,
+      `${v} = pop ${l}; if (${v} != NULL) ExFreePool(${v});`,
+      `${v} = IoAllocateMdl(buf, ${sz}); if (${v} != NULL) { MmProbeAndLockPages(${v}); MmUnlockPages(${v}); IoFreeMdl(${v}); }`,
+      `${v} = IoAllocateIrp(${n + 1}); if (${v} != NULL) IoFreeIrp(${v});`,
+      `${v} = RtlAnsiStringToUnicodeString("src"); if (${v} != NULL) RtlFreeUnicodeString(${v});`,
+      `${v} = IoAllocateWorkItem(); if (${v} != NULL) IoFreeWorkItem(${v});`,
+      `${v} = IoAllocateWorkItem(); if (${v} != NULL) IoQueueWorkItem(${v}, Worker);`,
+    ]),
+  );
+
+const plainStatementArb = (runnable: boolean) => fc.oneof(
+  { weight: 5, arbitrary: allocationArb(runnable ? validPoolFlags : poolFlags) },
+  { weight: runnable ? 6 : 2, arbitrary: pairedArb },
+  { weight: runnable ? 1 : 4, arbitrary: release },
   {
     weight: 3,
     arbitrary: fc
@@ -130,12 +155,13 @@ const plainStatement = fc.oneof(
   },
   { weight: 1, arbitrary: fc.constant('return;') },
 );
+const plainStatements = { true: plainStatementArb(true), false: plainStatementArb(false) };
 
 /** Fixed signatures, so that calls usually pass the right number of arguments. */
 const HELPER_PARAMS: Record<string, string[]> = { H0: ['p'], H1: ['p', 'q'], H2: [] };
 
 function helperCall(ctx: Ctx): fc.Arbitrary<string> {
-  if (ctx.helpers.length === 0) return plainStatement;
+  if (ctx.helpers.length === 0) return plainStatements[`${ctx.opts.runnable}`];
   const right = pick(ctx.helpers).chain((h) =>
     fc.array(pointer, { minLength: HELPER_PARAMS[h].length, maxLength: HELPER_PARAMS[h].length }).map((args) => `${h}(${args.join(', ')});`),
   );
@@ -151,7 +177,7 @@ const condition = fc.oneof(
 
 /** Statements nested up to `depth`, indented by `indent`. */
 function statementArb(ctx: Ctx, depth: number): fc.Arbitrary<string> {
-  const simple = fc.oneof({ weight: 6, arbitrary: plainStatement }, { weight: 1, arbitrary: helperCall(ctx) });
+  const simple = fc.oneof({ weight: 6, arbitrary: plainStatements[`${ctx.opts.runnable}`] }, { weight: 1, arbitrary: helperCall(ctx) });
   if (depth <= 0) return simple;
   const inner = statementArb(ctx, depth - 1);
   const block = blockArb(ctx, depth - 1);

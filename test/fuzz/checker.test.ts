@@ -9,12 +9,12 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parse } from '../../server/src/core/parser';
 import { check } from '../../server/src/core/checker';
+import { runnableErrors } from '../../server/src/core/simulator/index';
 import { anyScriptArb, scriptArb } from './arbitraries';
 import { fcParams, fixtureTexts } from './config';
 import { diagnosticProblems, timed } from './invariants';
 
 const fixtures = fixtureTexts();
-const STRUCTURAL = new Set(['syntax-error', 'unknown-name', 'duplicate-name', 'wrong-kind', 'invalid-tag']);
 
 describe('checker fuzz', () => {
   it('never throws; diagnostics in the document; symbols consistent (10,000 inputs)', () => {
@@ -44,7 +44,7 @@ describe('checker fuzz', () => {
       fc.property(scriptArb({ runnable: true, depth: 2, maxStatements: 3 }), (text) => {
         const p = parse(text);
         const c = check(p.script);
-        const structural = [...p.diagnostics, ...c.diagnostics].filter((d) => STRUCTURAL.has(d.rule));
+        const structural = runnableErrors([...p.diagnostics, ...c.diagnostics]);
         assert.deepEqual(
           structural.map((d) => `${d.rule} ${d.range.start.line}:${d.range.start.column} ${d.message}`),
           [],
