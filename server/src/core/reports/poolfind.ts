@@ -5,7 +5,8 @@
  * Source (Microsoft Learn): https://learn.microsoft.com/windows-hardware/drivers/debuggercmds/-poolfind
  * The real extension prints `826fa130 size:   c0 previous size:   40  (Allocated) SeSd`; the
  * model has no pool headers, so there is no previous size, and the size is the requested size
- * (simulator.md) in hex, right-aligned in five columns like the real `size:` field.
+ * (simulator.md) in hex, right-aligned in six columns as simulator.md's example prints it
+ * (`size:  1000`; the real extension's field is one narrower).
  */
 import { padTag } from '../apis';
 import type { OutstandingBlock, PoolName } from '../simulator/result';
@@ -37,7 +38,7 @@ function displayTag(tag: string): string {
 export function formatPoolFindLine(block: PoolFindInput): string {
   // `(Free)` is padded to the width of `(Allocated)` so tags stay in one column, as on Learn.
   const status = `(${block.status ?? 'Allocated'})`.padEnd(11, ' ');
-  return `${block.address} size:${padLeft(hexDigits(block.size), 5)} ${status} ${padTag(block.tag)}`;
+  return `${block.address} size:${padLeft(hexDigits(block.size), 6)} ${status} ${padTag(block.tag)}`;
 }
 
 export function formatPoolFind(blocks: readonly PoolFindInput[], tag: string): string {
