@@ -4,7 +4,7 @@
  * no `vscode`, no server internals.
  */
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
-import type { OutstandingBlock, PoolUsedRow, SimulationResult } from './core/simulator/result';
+import type { OutstandingBlock, PoolUsedRow, SimulationResult, StackFrame } from './core/simulator/result';
 
 export interface RunScenarioParams {
   /** Document URI of the `.drvm` script (the open version is used). */
@@ -95,8 +95,14 @@ export interface ImportLogParams {
 }
 
 export interface ImportLogResult {
+  /** `poolused`, `poolused-verbose`, `poolmon`, `poolfind`, `kb`; `unknown` when it could not be read. */
   format: string;
+  /** Per-tag rows (for `!poolfind`, the found blocks counted per tag). */
   rows: PoolUsedRow[];
+  /** `!poolfind`: the blocks as listed. */
+  blocks?: Array<{ address: string; tag: string; pool: 'PagedPool' | 'NonPagedPool'; size: number; status: 'Allocated' | 'Free' }>;
+  /** `kb`: every stack of the capture, innermost frame first. */
+  stacks?: StackFrame[][];
   /** Per-tag growth when two logs were given, largest first. */
   diff?: Array<{ tag: string; pagedBytes: number; nonPagedBytes: number; pagedAllocs: number; nonPagedAllocs: number }>;
   error?: { message: string; line?: number };
