@@ -36,6 +36,7 @@ import type {
 } from './ast';
 import type { Diagnostic, QuickFix, RuleName } from './diagnostics';
 import type { ResolvedCall, SymbolTable } from './symbols';
+import { quoteForMessage } from './lexer';
 
 export interface CheckResult {
   symbols: SymbolTable;
@@ -108,7 +109,7 @@ class Checker {
             this.report(
               'duplicate-name',
               decl.name.range,
-              `a second 'driver' declaration: the driver is already named "${driverName}" on line ${driverLine}; this one is ignored, so reports keep using "${driverName}"`,
+              `a second 'driver' declaration: the driver is already named ${quoteForMessage(driverName)} on line ${driverLine}; this one is ignored, so reports keep using that name`,
             );
           }
           break;
@@ -128,7 +129,7 @@ class Checker {
             this.report(
               'duplicate-name',
               decl.nameRange,
-              `scenario '${decl.name}' is already declared on line ${first.nameRange.start.line}: 'simulate --scenario ${decl.name}' would be ambiguous, so this one never runs`,
+              `scenario ${quoteForMessage(decl.name)} is already declared on line ${first.nameRange.start.line}: 'simulate --scenario' would be ambiguous, so this one never runs`,
             );
           } else scenarios.set(decl.name, decl);
           break;
@@ -569,7 +570,7 @@ class Checker {
     if (tag.value === undefined) {
       let why: string;
       if (raw.length === 0) why = 'an empty pool tag';
-      else if (raw.length > 4) why = `pool tag '${raw}' has ${raw.length} characters; a tag is one ULONG of at most 4`;
+      else if (raw.length > 4) why = `pool tag ${quoteForMessage(raw)} has ${raw.length} characters; a tag is one ULONG of at most 4`;
       else {
         const bad = [...raw].find((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) > 0x7e) ?? '';
         why = `pool tag contains U+${bad.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}, outside printable ASCII (0x20–0x7E)`;
@@ -621,10 +622,10 @@ class Checker {
         }
         case 'dpc':
         case 'workitem':
-          this.checkRoutineReference(step.routine, step.type, `'${step.type} ${step.routine.name}' in scenario '${scenario.name}'`);
+          this.checkRoutineReference(step.routine, step.type, `'${step.type} ${step.routine.name}' in scenario ${quoteForMessage(scenario.name)}`);
           break;
         case 'call':
-          this.checkRoutineReference(step.routine, undefined, `'call ${step.routine.name}' in scenario '${scenario.name}'`);
+          this.checkRoutineReference(step.routine, undefined, `'call ${step.routine.name}' in scenario ${quoteForMessage(scenario.name)}`);
           break;
         case 'repeat':
         case 'process':
@@ -695,7 +696,7 @@ function describeArgument(a: Argument): string {
     case 'tag':
       return `the tag '${a.raw}'`;
     case 'string':
-      return `the string "${a.value}"`;
+      return `the string ${quoteForMessage(a.value)}`;
     case 'identifier':
       return `'${a.name}'`;
     case 'flags':

@@ -298,8 +298,9 @@ class Parser {
           else if (t.text === 'driver') decl = this.parseDriver();
           else decl = this.parseNameList(t.text as 'global' | 'list');
         } else if (this.isPunct(t, '}')) {
+          // A run of stray braces is one mistake (a block closed too often): one error.
           this.report(t.range, "unexpected '}': no block is open here");
-          this.advance();
+          while (this.isPunct(this.tok, '}')) this.advance();
         } else {
           this.fail('a declaration (driver, global, list, entry, unload, dispatch, dpc, completion, workitem, routine or scenario)');
         }
@@ -729,10 +730,10 @@ class Parser {
     }
     let steps: ScenarioStep[] = [];
     if (this.isPunct(this.tok, '{')) {
-      steps = this.parseSteps(this.advance(), `scenario '${name}'`);
+      steps = this.parseSteps(this.advance(), `scenario ${quoteForMessage(name)}`);
     } else {
       const u = this.tok;
-      this.report({ start: u.start, end: u.end }, `expected '{' to start the steps of scenario '${name}', found ${this.found(u)}`);
+      this.report({ start: u.start, end: u.end }, `expected '{' to start the steps of scenario ${quoteForMessage(name)}, found ${this.found(u)}`);
       if (this.isPunct(this.tok, ';')) this.advance();
     }
     return { type: 'scenario', name, nameRange, steps, range: { start: kw.start, end: this.prevEnd } };
@@ -795,7 +796,7 @@ class Parser {
           if (t.kind !== 'string') this.fail(`a process image name as a string after 'process' (process "app.exe" { … })`);
           this.advance();
           const name = stringLit(t);
-          const open = this.expectPunct('{', `to start the steps of 'process "${name.value}"'`);
+          const open = this.expectPunct('{', `to start the steps of 'process ${quoteForMessage(name.value)}'`);
           const steps = this.parseSteps(open, `the 'process' of ${owner}`);
           return { type: 'process', name, steps, range: range() };
         }
