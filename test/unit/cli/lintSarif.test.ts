@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import Ajv from 'ajv-draft-04';
+import { RULE_META, ruleDocUrl } from '../../../server/src/core/rules/meta';
+import { TOOL_VERSION } from '../../../server/src/cli/sarif';
+import { REPO, ensureBuilt, poolscope } from './cliProcess';
+
+// The official SARIF 2.1.0 (RTM 5) schema, as shipped on npm by Microsoft's jest-sarif.
+const SCHEMA_PATH = join(REPO, 'node_modules', '@microsoft', 'jest-sarif', 'lib', 'schemas', 'sarif-2.1.0-rtm.5.json');
+const LEAKY = 'examples/leaky.drvm';
+
+interface SarifLocation {
+  physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number; startColumn: number; endLine: number; endColumn: number } };
+}
+interface SarifResult {
+  ruleId: string;
+  ruleIndex: number;
+  level: string;
+  message: { text: string };
+  locations: SarifLocation[];
+  relatedLocations?: (SarifLocation & { message: { text: string } })[];
+}
+interface SarifLog {
+  version: string;
+  runs: {
+    tool: { driver: { name: string; informationUri: string; version: string; rules: { id: string; name: string; helpUri: string; shortDescription: { text: string }; defaultConfiguration: { level: string } }[] } };
+    results: SarifResult[];
+    invocations: { executionSuccessful: boolean; toolExecutionNotifications: unknown[] }[];
+  }[];
+}
+
+// The schema's language pattern (`^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$`) is not a valid
+// unicode-mode RegExp, hence unicodeRegExp: false.
+let validate: ReturnType<Ajv['compile']>;
+
+before(() => {
+  ensureBuilt();
+  const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8'));
+  validate = new Ajv({ allErrors: true, strict: false, validateFormats: false, unicodeRegExp: false }).compile(schema);
+});
+
+function lintSarif(args: string[]): { status: number | null; log: SarifLog } {
+  const r = poolscope(['lint', '--format', 'sarif', ...args]);
+  const log = JSON.parse(r.stdout) as SarifLog;
+  const ok = validate(log);
+  assert.ok(ok, `SARIF does not validate: ${JSON.stringify(validate.errors, null, 2)}`);
+  return { status: r.status, log };
+}
+
+describe('poolscope lint --format sarif', () => {
+  it('validates against the SARIF 2.1.0 schema, one run, every rule with helpUri', () => {
+    const { status, log } = lintSarif([LEAKY]);
+    assert.equal(status, 1);
+    assert.equal(log.version, '2.1.0');
+    assert.equal(log.runs.length, 1);
+    const driver = log.runs[0].tool.driver;
+    assert.equal(driver.name, 'PoolScope');
+    assert.equal(driver.version, TOOL_VERSION);
+    assert.ok(driver.informationUri.startsWith('https://'));
+    assert.deepEqual(driver.rules.map((r) => r.id), RULE_META.map((m) => m.name));
+    for (const r of driver.rules) {
+      assert.equal(r.helpUri, ruleDocUrl(r.id));
+      assert.ok(r.shortDescription.text.length > 0);
+    }
+    assert.equal(driver.rules.find((r) => r.id === 'deprecated-allocator')?.defaultConfiguration.level, 'note');
+    assert.equal(driver.rules.find((r) => r.id === 'quota-in-dpc')?.defaultConfiguration.level, 'error');
+    // The validator does reject what the schema forbids (a run without its tool, a bad level).
+    assert.equal(validate({ version: '2.1.0', runs: [{ results: [] }] }), false);
+    const bad = structuredClone(log) as unknown as { runs: { results: { level: string }[] }[] };
+    bad.runs[0].results[0].level = 'fatal';
+    assert.equal(validate(bad), false);
+  });
+
+  it('results carry ruleId (the rule name), a matching ruleIndex, level, region and related locations', () => {
+    const { log } = lintSarif([LEAKY]);
+    const run = log.runs[0];
+    for (const res of run.results) assert.equal(run.tool.driver.rules[res.ruleIndex].id, res.ruleId);
+    const summary = run.results.map((r) => {
+      const reg = r.locations[0].physicalLocation.region;
+      return `${r.ruleId}@${reg.startLine}:${reg.startColumn}-${reg.endLine}:${reg.endColumn}:${r.level}`;
+    });
+    for (const s of ['shared-tag@14:48-14:54:warning', 'quota-in-dpc@28:13-28:65:error', 'deprecated-allocator@28:13-28:65:note', 'paged-free-at-dispatch@31:22-31:52:error']) {
+      assert.ok(summary.includes(s), `${s} missing from ${summary.join(', ')}`);
+    }
+    assert.equal(run.results[0].locations[0].physicalLocation.artifactLocation.uri, LEAKY);
+    const shared = run.results.find((r) => r.ruleId === 'shared-tag')!;
+    assert.deepEqual(
+      shared.relatedLocations?.map((l) => [l.physicalLocation.region.startLine, l.physicalLocation.region.startColumn]),
+      [[23, 49]],
+    );
+    assert.equal(run.invocations[0].executionSuccessful, true);
+  });
+
+  it('maps info to note, honours --rule, and reports an unreadable file as a tool notification', () => {
+    const { status, log } = lintSarif([LEAKY, 'no/such/file.drvm', '--rule', 'quota-in-dpc=info', '--rule', 'shared-tag=off']);
+    assert.equal(status, 2);
+    const run = log.runs[0];
+    assert.equal(run.results.find((r) => r.ruleId === 'quota-in-dpc')?.level, 'note');
+    assert.equal(run.results.filter((r) => r.ruleId === 'shared-tag').length, 0);
+    assert.equal(run.invocations[0].executionSuccessful, false);
+    assert.equal(run.invocations[0].toolExecutionNotifications.length, 1);
+  });
+
+  it('keeps TOOL_VERSION equal to package.json', () => {
+    const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
+    assert.equal(TOOL_VERSION, pkg.version);
+  });
+});
