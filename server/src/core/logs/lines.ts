@@ -21,6 +21,7 @@ export function isBlank(text: string): boolean {
 }
 
 const CHATTER: RegExp[] = [
+  /^\s*\/\//, // a note someone added to a saved log (`// captured after 2 h of reads`)
   /^\s*(\d+:\s*)?kd>/, // kernel debugger prompt, with or without a command
   /^\s*\d+:\d+(:[0-9a-z]+)?>/i, // user-mode prompt 0:000>
   /^\s*\*{2,}/, // *** WARNING: Unable to verify …, ** Prototype PTEs are implicitly decoded
@@ -33,6 +34,7 @@ const CHATTER: RegExp[] = [
   /^\s*Loading /,
   /^\s*Unable to /,
   /^\s*WARNING:/,
+  /^\s*Breakpoint \d+ hit\s*$/,
 ];
 
 /** Debugger output around a table that carries no data and may be skipped anywhere. */

@@ -66,10 +66,11 @@ function splitRow(line: string, from: number, ends: number[]): { numbers: number
     let end = pos + m[0].length;
     if (k === ends.length - 1 && tab < 0) {
       const limit = ends[k] + shift;
-      // Digits past the column are the start of the owner text — unless nothing else follows,
-      // which is a number wider than its column.
-      const rest = body.slice(limit);
-      if (end > limit && limit > start && !/^\d+\s*$/.test(rest)) end = limit;
+      // Digits past the column are the start of the owner text (`        01394 OHCI …`) — unless
+      // the number had no padding at all (one separator after the previous number): then it is a
+      // number wider than its column, printed whole as printf does.
+      const padded = start - pos > 1;
+      if (end > limit && limit > start && padded) end = limit;
     }
     numbers.push(Number(body.slice(start, end)));
     shift = Math.max(shift, end - ends[k]);

@@ -151,7 +151,11 @@ export function formatPoolUsed(
       ? fields([np.allocs, np.frees, np.diff, np.used, p.allocs, p.frees, p.diff, p.used], Array(8).fill(' '))
       : fields([np.diff, np.used, p.diff, p.used], [' ', ' ', '  ', ' ']);
     // WinDbg appends the owner straight after the last column (Learn's example: `0PS/2 kb and mouse`).
-    lines.push(` ${padTag(row.tag)}${numbers}${owner}`);
+    // When the last number fills its column and the owner begins with a digit, that would read
+    // as one number, so a space keeps them apart.
+    const lastNumber = String(p.used);
+    const sep = owner && lastNumber.length >= 8 && /^\d/.test(owner) ? ' ' : '';
+    lines.push(` ${padTag(row.tag)}${numbers}${sep}${owner}`);
   }
   if (verbose) {
     lines.push(
