@@ -1,0 +1,112 @@
+/**
+ * Pool Used: the last run's tags the way `!poolused 4` (paged) or `!poolused 2` (non-paged)
+ * lists them, each expanding to the allocation sites that still hold blocks — the question a
+ * leak investigation starts with: which tag grows, and who allocates it.
+ */
+import * as vscode from 'vscode';
+import type { OutstandingBlock, PoolUsedRow } from '../../../server/src/core/simulator/result';
+import { formatNumber, poolUsedOrder, routineOf } from '../../webview/format';
+import type { PoolMode, ReportRun } from '../../webview/protocol';
+import type { RunStore } from '../runStore';
+
+export type PoolUsedNode =
+  | { kind: 'tag'; row: PoolUsedRow; mode: PoolMode }
+  | { kind: 'site'; tag: string; line: number; column: number; routine: string; blocks: number; bytes: number; uri: string };
+
+export class PoolUsedView implements vscode.TreeDataProvider<PoolUsedNode>, vscode.Disposable {
+  static readonly id = 'poolscope.poolUsed';
+  private mode: PoolMode = 'paged';
+  private readonly changed = new vscode.EventEmitter<PoolUsedNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+  readonly view: vscode.TreeView<PoolUsedNode>;
+
+  constructor(private readonly runs: RunStore) {
+    this.view = vscode.window.createTreeView(PoolUsedView.id, { treeDataProvider: this, showCollapseAll: true });
+    this.disposables.push(
+      this.view,
+      runs.onDidChange(() => this.refresh()),
+      vscode.commands.registerCommand('poolscope.poolUsed.showNonPaged', () => this.setMode('nonPaged')),
+      vscode.commands.registerCommand('poolscope.poolUsed.showPaged', () => this.setMode('paged')),
+    );
+    this.setMode('paged');
+  }
+
+  get poolMode(): PoolMode {
+    return this.mode;
+  }
+
+  setMode(mode: PoolMode): void {
+    this.mode = mode;
+    void vscode.commands.executeCommand('setContext', 'poolscope.poolUsed.pool', mode);
+    this.refresh();
+  }
+
+  refresh(): void {
+    const run = this.runs.lastRun;
+    this.view.description = run ? `${run.scenario} · ${this.mode === 'paged' ? 'Paged' : 'NonPaged'}` : undefined;
+    this.changed.fire(undefined);
+  }
+
+  getChildren(node?: PoolUsedNode): PoolUsedNode[] {
+    const run = this.runs.lastRun;
+    if (!run) return [];
+    if (!node) return poolUsedOrder(run.result.poolused, this.mode).map((row) => ({ kind: 'tag', row, mode: this.mode }));
+    if (node.kind === 'tag') return sitesOf(run, node.row.tag, node.mode);
+    return [];
+  }
+
+  getTreeItem(node: PoolUsedNode): vscode.TreeItem {
+    if (node.kind === 'tag') {
+      const c = node.row[node.mode];
+      const item = new vscode.TreeItem(`'${node.row.tag}'`, c.diff > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+      item.description = `${formatNumber(c.diff)} blocks · ${formatNumber(c.used)} bytes`;
+      item.tooltip = tagTooltip(node.row);
+      item.contextValue = 'poolTag';
+      item.iconPath = new vscode.ThemeIcon(c.diff > 0 ? 'warning' : 'pass');
+      return item;
+    }
+    const item = new vscode.TreeItem(`${node.routine} (line ${node.line})`, vscode.TreeItemCollapsibleState.None);
+    item.description = `${formatNumber(node.blocks)} blocks · ${formatNumber(node.bytes)} bytes`;
+    item.tooltip = `'${node.tag}' allocated at line ${node.line}, column ${node.column}: ${node.blocks} outstanding blocks, ${node.bytes} bytes`;
+    item.contextValue = 'allocationSite';
+    item.iconPath = new vscode.ThemeIcon('symbol-method');
+    item.command = { title: 'Reveal Allocation Site', command: 'poolscope.revealLine', arguments: [node.uri, node.line, node.column] };
+    return item;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+/** Allocation sites of a tag's outstanding blocks in one pool, most bytes first. */
+export function sitesOf(run: ReportRun, tag: string, mode: PoolMode): PoolUsedNode[] {
+  const pool = mode === 'paged' ? 'PagedPool' : 'NonPagedPool';
+  const sites = new Map<string, Extract<PoolUsedNode, { kind: 'site' }>>();
+  for (const b of run.result.outstanding as OutstandingBlock[]) {
+    if (b.tag !== tag || b.pool !== pool) continue;
+    const key = `${b.site.line}:${b.site.column}`;
+    let s = sites.get(key);
+    if (!s) {
+      s = { kind: 'site', tag, line: b.site.line, column: b.site.column, routine: routineOf(b.stack) ?? 'script', blocks: 0, bytes: 0, uri: run.uri };
+      sites.set(key, s);
+    }
+    s.blocks++;
+    s.bytes += b.size;
+  }
+  return [...sites.values()].sort((a, b) => b.bytes - a.bytes || a.line - b.line);
+}
+
+function tagTooltip(row: PoolUsedRow): vscode.MarkdownString {
+  const md = new vscode.MarkdownString();
+  md.appendMarkdown(`**'${escapeMd(row.tag)}'**${row.owner ? ` — ${escapeMd(row.owner)}` : ''}\n\n`);
+  md.appendMarkdown('| | Allocs | Frees | Diff | Used |\n|---|---:|---:|---:|---:|\n');
+  md.appendMarkdown(`| NonPaged | ${row.nonPaged.allocs} | ${row.nonPaged.frees} | ${row.nonPaged.diff} | ${row.nonPaged.used} |\n`);
+  md.appendMarkdown(`| Paged | ${row.paged.allocs} | ${row.paged.frees} | ${row.paged.diff} | ${row.paged.used} |\n`);
+  return md;
+}
+
+export function escapeMd(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>&]/g, (c) => `\\${c}`);
+}
