@@ -170,3 +170,12 @@ test('CRLF line endings and a BOM are accepted', () => {
   assert.equal(log.rows!.length, 5);
   assert.equal(log.rows![1].owner, 'Leaky device context , Binary: leaky.sys');
 });
+
+test('a !poolused paste may start at "Pool Used:" or at the column header', () => {
+  const full = fixture('poolused-paged-sort.txt');
+  const fromTitle = full.slice(full.indexOf('  Pool Used:'));
+  assert.equal(parseLog(fromTitle).rows!.length, 2);
+  assert.equal(parseLog(fromTitle).sort, undefined);
+  const fromHeader = full.slice(full.indexOf(' Tag '));
+  assert.deepEqual(parseLog(fromHeader).rows, parseLog(full).rows);
+});

@@ -20,8 +20,15 @@ const POOL_USED_TITLE = /^\s*Pool Used:\s*$/;
 const GROUP_HEADER = /^\s*NonPaged\s+Paged\s*$/;
 const TOTAL_ROW = /^\s*TOTAL(\s+\d+)+\s*$/;
 
+/** A line only `!poolused` prints: a paste may start at any of them. */
 export function isPoolUsedAnchor(text: string): boolean {
-  return POOLUSED_HEADER.test(text) || POOLUSED_VERBOSE_HEADER.test(text) || POOLUSED_SORTING.test(text);
+  return (
+    POOLUSED_HEADER.test(text) ||
+    POOLUSED_VERBOSE_HEADER.test(text) ||
+    POOLUSED_SORTING.test(text) ||
+    POOL_USED_TITLE.test(text) ||
+    GROUP_HEADER.test(text)
+  );
 }
 
 function sortOf(words: string): ParsedLog['sort'] {
