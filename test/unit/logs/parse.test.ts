@@ -179,3 +179,17 @@ test('a !poolused paste may start at "Pool Used:" or at the column header', () =
   const fromHeader = full.slice(full.indexOf(' Tag '));
   assert.deepEqual(parseLog(fromHeader).rows, parseLog(full).rows);
 });
+
+test('a PoolHitTag session: break banners, symbol labels and the int 3 line skipped, one stack per break', () => {
+  const log = parseLog(fixture('kb-poolhittag-session.txt'));
+  assert.equal(log.format, 'kb');
+  assert.deepEqual(
+    log.stacks!.map((s) => s.map((f) => f.frame)),
+    [
+      ['nt!ExAllocatePoolWithTag', 'leaky!LkAllocRecord', 'nt!IofCallDriver'],
+      ['nt!ExFreePoolWithTag', 'leaky!LkFreeRecord'],
+    ],
+  );
+  assert.deepEqual([log.stacks![1][1].file, log.stacks![1][1].line], ['d:\\src\\leaky\\record.c', 77]);
+  assert.equal(log.frames, log.stacks![0]);
+});

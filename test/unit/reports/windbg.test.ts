@@ -85,3 +85,16 @@ test('dropped breaks get a final line; no breaks says so', () => {
   assert.equal(formatHits([], 0), 'No PoolHitTag breaks.\n');
   assert.equal(formatHits([], 1), 'No PoolHitTag breaks.\n\n1 more PoolHitTag break was dropped (break cap reached).\n');
 });
+
+test('!verifier caller: a block whose stack has no driver frame shows its innermost frame', () => {
+  const irp = { ...readBlock, tag: 'Irp ', kind: 'irp' as const, size: 0x118, stack: [{ frame: 'nt!IoAllocateIrp' }] };
+  const lines = formatVerifier({ outstanding: [irp] }, 'leaky.drvm').split('\n');
+  assert.equal(lines[5], '      ffffc000`00012340   0x00000118  Irp   nt!IoAllocateIrp');
+  const none = formatVerifier({ outstanding: [{ ...irp, stack: [] }] }).split('\n');
+  assert.equal(none[5], '      ffffc000`00012340   0x00000118  Irp   <unknown>');
+});
+
+test('!poolfind line for a freed block keeps the tag column (parsed logs)', () => {
+  const text = formatPoolFind([{ address: '826fa130', tag: 'SeSd', pool: 'NonPagedPool', size: 0xc0, status: 'Free' }], 'SeSd');
+  assert.equal(text.split('\n')[1], '826fa130 size:    c0 (Free)      SeSd');
+});

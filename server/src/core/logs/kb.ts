@@ -18,6 +18,10 @@ const KB_HEADER = /^\s*#?\s*(Child-SP|ChildEBP)\s+RetAddr\b/;
 const STACK_TEXT = /^\s*STACK_TEXT:\s*$/;
 const BREAK_BANNER = /^\s*Break instruction exception\b/;
 const DROPPED = /PoolHitTag breaks? (was|were) dropped/;
+// What the debugger prints when a break stops it, before anyone types kb:
+// `nt!ExAllocatePoolWithTag+0x49:` and `fffff802`1d3ff4f0 cc              int     3`.
+const SYMBOL_LABEL = /^\s*[\w.$@?]+![\w.$@?<>:~]+(\+0x[0-9a-fA-F]+)?:\s*$/;
+const DISASSEMBLY = /^\s*[0-9a-fA-F`]{8,17} [0-9a-fA-F]{2,16}\s{2,}[a-z][a-z0-9.]*\b/;
 const POINTER = String.raw`(?:[0-9a-fA-F]{8}(?:\x60?[0-9a-fA-F]{8})?|-{8}\x60-{8}|\(Inline Function\))`;
 const FRAME_ROW = new RegExp(String.raw`^\s*(?:([0-9a-fA-F]{2,4})\s+)?(${POINTER})\s+(${POINTER})\s+(.*\S)\s*$`);
 const CALL_SITE = /^(.*?)(?:\+(0x[0-9a-fA-F]+))?(?:\s+\[(.*) @ (\d+)\])?$/;
@@ -54,7 +58,7 @@ export function parseKb(lines: readonly LogLine[], start: number): ParsedLog {
   let current: ParsedFrame[] | undefined;
   for (let i = start; i < lines.length; i++) {
     const { number, text } = lines[i];
-    if (isBlank(text) || isChatter(text) || DROPPED.test(text)) continue;
+    if (isBlank(text) || isChatter(text) || DROPPED.test(text) || SYMBOL_LABEL.test(text) || DISASSEMBLY.test(text)) continue;
     if (BREAK_BANNER.test(text)) {
       current = undefined;
       continue;
