@@ -17,7 +17,8 @@ export const VERIFIER_TABLE_RULE = '      ------------------  ----------  ----  
 
 /** One table row: address padded to 18, length `0x%08x`, tag, caller — two spaces apart. */
 export function formatVerifierRow(block: OutstandingBlock, file: string): string {
-  const caller = verifierCaller(innermostDriverFrame(block.stack), scriptBaseName(file));
+  // Without a driver frame (a block made on the driver's behalf) the innermost frame is the best caller there is.
+  const caller = verifierCaller(innermostDriverFrame(block.stack) ?? block.stack[0], scriptBaseName(file));
   return `      ${padRight(block.address, 18)}  ${hex8(block.size)}  ${padTag(block.tag)}  ${caller}`;
 }
 
