@@ -90,6 +90,7 @@ function stateKey(s: ObjState): string {
 }
 
 function dedupe(states: readonly ObjState[]): ObjState[] {
+  if (states.length < 2) return states.slice();
   const seen = new Map<string, ObjState>();
   for (const s of states) seen.set(stateKey(s), s);
   let out = [...seen.values()];
@@ -296,7 +297,7 @@ export class RoutineWalk {
         if (value.name === target) return w;
         const src = value.name;
         let out = this.dropAlias(w, target, exit);
-        out = this.mapStates(out, (id, s) => (s.aliases.includes(src) ? [withAlias(s, target)] : [s]));
+        out = this.mapStates(out, src, (id, s) => [withAlias(s, target)]);
         if (this.program.globals.has(target)) {
           for (const [id, e] of out) if (e.states.some((s) => s.aliases.includes(target) && isOwned(s.status))) this.program.storeEdge(`global:${target}`, this.origins.get(id)!);
         }
@@ -340,8 +341,8 @@ export class RoutineWalk {
   }
 
   private push(list: string, v: string, w: World): World {
-    return this.mapStates(w, (id, s) => {
-      if (!s.aliases.includes(v) || !isOwned(s.status)) return [s];
+    return this.mapStates(w, v, (id, s) => {
+      if (!isOwned(s.status)) return [s];
       this.program.storeEdge(`list:${list}`, this.origins.get(id)!);
       return [{ ...s, status: 'escaped', to: `list:${list}` }];
     });
@@ -384,26 +385,24 @@ export class RoutineWalk {
       case 'lockPages': {
         const v = argName(0);
         if (!v) return w;
-        return this.mapStates(w, (id, s) =>
-          s.aliases.includes(v) && s.status !== 'null' ? [{ ...s, lockSite: call.range.start.offset, unlocked: false }] : [s],
-        );
+        return this.mapStates(w, v, (id, s) => (s.status !== 'null' ? [{ ...s, lockSite: call.range.start.offset, unlocked: false }] : [s]));
       }
       case 'unlockPages': {
         const v = argName(0);
         if (!v) return w;
-        return this.mapStates(w, (id, s) => (s.aliases.includes(v) ? [{ ...s, lockSite: undefined, unlocked: true }] : [s]));
+        return this.mapStates(w, v, (id, s) => [{ ...s, lockSite: undefined, unlocked: true }]);
       }
       case 'setCompletionRoutine': {
         const v = argName(0);
         const r = argName(1);
         if (!v || !r) return w;
-        return this.mapStates(w, (id, s) => (s.aliases.includes(v) ? [{ ...s, completion: r }] : [s]));
+        return this.mapStates(w, v, (id, s) => [{ ...s, completion: r }]);
       }
       case 'callDriver': {
         const v = argName(0);
         if (!v) return w;
-        return this.mapStates(w, (id, s) => {
-          if (!s.aliases.includes(v) || !isOwned(s.status)) return [s];
+        return this.mapStates(w, v, (id, s) => {
+          if (!isOwned(s.status)) return [s];
           const r = s.completion ? this.program.routines.get(s.completion) : undefined;
           // Without a completion routine the IRP belongs to the lower driver / I/O manager now.
           if (!r) return [{ ...s, status: 'escaped', to: 'lower' }];
@@ -416,8 +415,8 @@ export class RoutineWalk {
         const rName = argName(1);
         if (!v) return w;
         const r = rName ? this.program.routines.get(rName) : undefined;
-        return this.mapStates(w, (id, s) => {
-          if (!s.aliases.includes(v) || !isOwned(s.status)) return [s];
+        return this.mapStates(w, v, (id, s) => {
+          if (!isOwned(s.status)) return [s];
           if (!r) return [{ ...s, status: 'escaped', to: `handoff:${rName ?? '?'}` }];
           return this.handOff(id, s, r, call);
         });
@@ -444,7 +443,7 @@ export class RoutineWalk {
       for (const a of call.args) {
         if (a.type !== 'identifier') continue;
         const v = a.name;
-        out = this.mapStates(out, (id, s) => (s.aliases.includes(v) && isOwned(s.status) ? [{ ...s, status: 'escaped', to: `handoff:${callee.name.name}` }] : [s]));
+        out = this.mapStates(out, v, (id, s) => (isOwned(s.status) ? [{ ...s, status: 'escaped', to: `handoff:${callee.name.name}` }] : [s]));
       }
       return out;
     }
@@ -453,15 +452,15 @@ export class RoutineWalk {
       const v = a.name;
       const p = summary.params[i];
       const fates = p.fates.size > 0 ? p.fates : new Set<Fate>(['kept']);
-      out = this.mapStates(out, (id, s) => (s.aliases.includes(v) && s.status !== 'null' ? this.applyFates(id, s, fates, call, callee.name.name, p.frees, undefined) : [s]));
+      out = this.mapStates(out, v, (id, s) => (s.status !== 'null' ? this.applyFates(id, s, fates, call, callee.name.name, p.frees, undefined) : [s]));
     });
     for (const [g, fates] of summary.globals) {
       const nonNull = new Set([...fates].filter((f) => f !== 'null'));
       if (nonNull.size === 0 || (nonNull.size === 1 && nonNull.has('kept'))) continue;
       const entryFree = summary.entryGlobalFrees.get(g);
       const frees = summary.storedFrees.filter((f) => f.origin === 'global' && f.name === g).map((f) => f.event);
-      out = this.mapStates(out, (id, s) =>
-        s.aliases.includes(g) && s.status !== 'null' ? this.applyFates(id, s, nonNull, call, callee.name.name, frees, { global: g, entryFree }) : [s],
+      out = this.mapStates(out, g, (id, s) =>
+        s.status !== 'null' ? this.applyFates(id, s, nonNull, call, callee.name.name, frees, { global: g, entryFree }) : [s],
       );
     }
     for (const l of summary.drains) this.summary.drains.add(l);
@@ -520,8 +519,8 @@ export class RoutineWalk {
   }
 
   private release(w: World, v: string, event: FreeEvent): World {
-    return this.mapStates(w, (id, s) => {
-      if (!s.aliases.includes(v) || s.status === 'null') return [s];
+    return this.mapStates(w, v, (id, s) => {
+      if (s.status === 'null') return [s];
       if (s.status === 'freed') {
         this.program.report({ kind: 'doubleFree', call: event.call, first: s.freedAt !== undefined ? this.program.callAt(s.freedAt) : undefined, variable: v });
         return [s];
@@ -562,19 +561,27 @@ export class RoutineWalk {
 
   // ------------------------------------------------------------------ world helpers
 
-  private mapStates(w: World, f: (id: string, s: ObjState) => ObjState[]): World {
+  /** Rewrites the states in which `v` points at the object; the others are left as they are. */
+  private mapStates(w: World, v: string, f: (id: string, s: ObjState) => ObjState[]): World {
     let out: Map<string, Entry> | undefined;
     for (const [id, e] of w) {
+      let hit = false;
+      for (const s of e.states) if (s.aliases.includes(v)) hit = true;
+      if (!hit) continue;
       let changed = false;
       const next: ObjState[] = [];
       for (const s of e.states) {
+        if (!s.aliases.includes(v)) {
+          next.push(s);
+          continue;
+        }
         const r = f(id, s);
         if (r.length !== 1 || r[0] !== s) changed = true;
-        next.push(...r);
+        for (const x of r) next.push(x);
       }
       if (changed) {
         out ??= new Map(w);
-        out.set(id, { states: dedupe(next), total: e.total });
+        out.set(id, { states: next.length === 1 ? next : dedupe(next), total: e.total });
       }
     }
     return out ?? w;
@@ -599,8 +606,7 @@ export class RoutineWalk {
 
   /** Removes `v` from every object; an owned block that nothing refers to any more is lost there. */
   private dropAlias(w: World, v: string, exit: ExitPoint): World {
-    return this.mapStates(w, (id, s) => {
-      if (!s.aliases.includes(v)) return [s];
+    return this.mapStates(w, v, (id, s) => {
       const n = withoutAlias(s, v);
       return [n.aliases.length === 0 ? this.unreferenced(id, n, exit, v) : n];
     });
