@@ -12,10 +12,11 @@ import {
   parseLog,
   type ParsedLog,
 } from '../core/logs';
-import { formatPoolFind, formatPoolUsed, POOLUSED_SORT_NONPAGED, POOLUSED_SORT_PAGED, POOLUSED_VERBOSE } from '../core/reports';
+import { formatPoolFind, formatPoolMon, formatPoolUsed, POOLUSED_SORT_NONPAGED, POOLUSED_SORT_PAGED, POOLUSED_VERBOSE } from '../core/reports';
+import { readFileSync } from 'node:fs';
 import { CliError, readTextFile, type Command } from './io';
 
-const USAGE = 'usage: poolscope logs <file>... [--json] | poolscope logs --diff <before.txt> <after.txt> [--json]';
+const USAGE = 'usage: poolscope logs <file>... [--json] | poolscope logs --diff <before.txt> <after.txt> [--json]   (file - reads stdin)';
 
 const FORMAT_TITLES: Record<ParsedLog['format'], string> = {
   poolused: '!poolused',
@@ -55,7 +56,8 @@ function parseArgs(args: readonly string[]): LogsArgs {
 
 /** Reads and parses one file; every failure is a one-line CliError naming the file (and line). */
 function readLog(file: string): ParsedLog {
-  const text = readTextFile(file);
+  // `-` reads standard input, so a capture can be piped in (`pbpaste | poolscope logs -`).
+  const text = file === '-' ? new TextDecoder('utf-8', { fatal: false }).decode(readFileSync(0)) : readTextFile(file);
   try {
     return parseLog(text);
   } catch (e) {
@@ -79,9 +81,10 @@ function logJson(file: string, log: ParsedLog): Record<string, unknown> {
 function logText(file: string, log: ParsedLog): string {
   const head = `${file}: ${FORMAT_TITLES[log.format]}\n`;
   switch (log.format) {
+    case 'poolmon':
+      return head + formatPoolMon(log.rows ?? []);
     case 'poolused':
-    case 'poolused-verbose':
-    case 'poolmon': {
+    case 'poolused-verbose': {
       let flags = log.format === 'poolused' ? 0 : POOLUSED_VERBOSE;
       if (log.sort === 'paged') flags |= POOLUSED_SORT_PAGED;
       if (log.sort === 'nonPaged') flags |= POOLUSED_SORT_NONPAGED;

@@ -3,7 +3,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -26,7 +26,11 @@ before(async () => {
 });
 
 function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [...command, 'logs', ...args], { cwd: fixtures, encoding: 'utf8', env });
+  return runWithInput(undefined, ...args);
+}
+
+function runWithInput(input: string | undefined, ...args: string[]) {
+  const r = spawnSync(process.execPath, [...command, 'logs', ...args], { cwd: fixtures, encoding: 'utf8', env, input });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -130,4 +134,21 @@ test('bad usage: exit 2 with the usage', () => {
   const kb = run('--diff', 'kb-x64.txt', 'poolmon.txt');
   assert.equal(kb.code, 2);
   assert.equal(kb.stderr, 'poolscope: cannot diff the before log: kb output has no per-tag counts\n');
+});
+
+test('PoolMon reprints in its own layout; - reads standard input', () => {
+  const r = run('poolmon-after.txt');
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.stdout.split('\n').slice(0, 4), [
+    'poolmon-after.txt: PoolMon',
+    ' Tag  Type     Allocs            Frees            Diff   Bytes       Per Alloc',
+    '',
+    ' LkBf Paged       900 (   0)       850 (   0)       50  204800 (     0)   4096',
+  ]);
+  const piped = runWithInput(readFileSync(join(fixtures, 'poolfind-oneline.txt'), 'utf8'), '-', '--json');
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.equal(JSON.parse(piped.stdout).blocks.length, 3);
+  const bad = runWithInput('nonsense\n', '-');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^poolscope: -:1: unrecognised text/);
 });

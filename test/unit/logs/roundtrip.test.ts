@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diffLogs, formatLogDiff, parseLog } from '../../../server/src/core/logs';
-import { formatHits, formatPoolFind, formatPoolUsed, parsePoolTagFile } from '../../../server/src/core/reports';
+import { formatHits, formatPoolFind, formatPoolMon, formatPoolUsed, parsePoolTagFile } from '../../../server/src/core/reports';
 import type { PoolUsedRow } from '../../../server/src/core/simulator/result';
 import { leakyResult, row } from '../reports/fixtures';
 
@@ -113,4 +113,10 @@ test('formatLogDiff: signed changes, changed tags only, unchanged counted', () =
     ' (1 tag unchanged)',
     '',
   ]);
+});
+
+test('round trip, PoolMon layout: every counter comes back, Nonp and Paged lines merged again', () => {
+  const log = parseLog(formatPoolMon(rows));
+  assert.equal(log.format, 'poolmon');
+  assert.deepEqual(byTag(log.rows!), byTag(rows));
 });

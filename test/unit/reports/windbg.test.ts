@@ -5,6 +5,7 @@ import {
   formatHits,
   formatKbStack,
   formatPoolFind,
+  formatPoolMon,
   formatVerifier,
   syntheticChildSp,
 } from '../../../server/src/core/reports';
@@ -97,4 +98,18 @@ test('!verifier caller: a block whose stack has no driver frame shows its innerm
 test('!poolfind line for a freed block keeps the tag column (parsed logs)', () => {
   const text = formatPoolFind([{ address: '826fa130', tag: 'SeSd', pool: 'NonPagedPool', size: 0xc0, status: 'Free' }], 'SeSd');
   assert.equal(text.split('\n')[1], '826fa130 size:    c0 (Free)      SeSd');
+});
+
+test('PoolMon layout: columns under the header as in Learn, per-alloc = bytes / diff, owner last', () => {
+  const text = formatPoolMon([
+    { tag: 'Io  ', nonPaged: { allocs: 1021112, frees: 1020985, diff: 127, used: 91912 }, paged: { allocs: 0, frees: 0, diff: 0, used: 0 } },
+    { tag: 'Abc ', nonPaged: { allocs: 0, frees: 0, diff: 0, used: 0 }, paged: { allocs: 1100, frees: 1088, diff: 12, used: 49152 }, owner: '[leaky.sys]' },
+  ]);
+  assert.deepEqual(text.split('\n'), [
+    ' Tag  Type     Allocs            Frees            Diff   Bytes       Per Alloc',
+    '',
+    ' Abc  Paged      1100 (   0)      1088 (   0)       12   49152 (     0)   4096 [leaky.sys]',
+    ' Io   Nonp    1021112 (   0)   1020985 (   0)      127   91912 (     0)    723',
+    '',
+  ]);
 });

@@ -18,6 +18,7 @@ export * from './format';
 export * from './hits';
 export * from './kb';
 export * from './poolfind';
+export * from './poolmon';
 export * from './pooltag';
 export * from './poolused';
 export * from './quota';
