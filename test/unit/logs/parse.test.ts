@@ -193,3 +193,14 @@ test('a PoolHitTag session: break banners, symbol labels and the int 3 line skip
   assert.deepEqual([log.stacks![1][1].file, log.stacks![1][1].line], ['d:\\src\\leaky\\record.c', 77]);
   assert.equal(log.frames, log.stacks![0]);
 });
+
+test('!poolused of newer debuggers: .cache statistics skipped, wide columns, tab-separated owners', () => {
+  const log = parseLog(fixture('poolused-modern.txt'));
+  assert.equal(log.format, 'poolused');
+  assert.equal(log.sort, 'nonPaged');
+  assert.deepEqual(log.rows, [
+    { tag: 'LkNw', nonPaged: counters(812, 0, 812, 3325952), paged: zero, owner: "UNKNOWN pooltag 'LkNw', please update pooltag.txt" },
+    { tag: 'LkBf', nonPaged: counters(31, 0, 31, 126976), paged: counters(400, 0, 400, 1638400), owner: 'Leaky buffers , Binary: leaky.sys' },
+    { tag: 'Irp ', nonPaged: counters(12, 0, 12, 5376), paged: zero, owner: 'Io, IRP packets ' },
+  ]);
+});

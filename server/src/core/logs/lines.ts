@@ -27,6 +27,8 @@ const CHATTER: RegExp[] = [
   /^\s*\*{2,}/, // *** WARNING: Unable to verify …, ** Prototype PTEs are implicitly decoded
   /^\s*\.+\s*$/, // progress dots
   /^\s*Using a machine size of /,
+  /^\s*Max cache size is\s*:/, // the .cache statistics some extensions print first
+  /^\s*Total memory in cache\s*:/,
   /^\s*Number of regions cached:/,
   /^\s*\d+ full reads broken into /,
   /^\s*counts:\s/,
