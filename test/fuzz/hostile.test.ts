@@ -36,16 +36,6 @@ export function decodeLikeTheCli(bytes: number[]): string {
 /** Characters that drive a terminal or end a C string: must never reach a message raw. */
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
-/**
- * Known failure (checker, H1), tracked by the `todo` test "invalid-tag message for a too-long
- * tag escapes control characters" below and test/fixtures/regressions/invalid-tag-raw-escape.drvm:
- * the "has N characters" message quotes the tag raw. Excluded here so the property keeps
- * guarding every other message; remove the exclusion when the todo test passes.
- */
-function knownRawControl(d: { rule: string; message: string }): boolean {
-  return d.rule === 'invalid-tag' && /has \d+ characters/.test(d.message);
-}
-
 function quoted(s: string): string {
   return '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
 }
@@ -139,12 +129,7 @@ describe('hostile input: parse and lint', () => {
   });
 
   it(
-    'invalid-tag message for a too-long tag escapes control characters',
-    {
-      todo:
-        "known failure, checker (H1): for `'\\x1b[31mRED\\x1b[0m'` the invalid-tag message \"pool tag '…' has 12 characters\" " +
-        'quotes the tag raw, so `poolscope lint` prints live ANSI escapes from an untrusted file; the lexer\'s quoteForMessage escapes them',
-    },
+    'invalid-tag message for a too-long tag escapes control characters (regression: was raw ESC, checker)',
     () => {
       const text = "entry E { p = ExAllocatePool2(POOL_FLAG_PAGED, 8, '\u001b[31mRED\u001b[0m'); ExFreePool(p); }\n";
       const r = lint(text, { file: 'hostile.drvm' });
@@ -175,10 +160,7 @@ describe('hostile input: parse and lint', () => {
         const r = lint(text, { file: 'hostile.drvm' });
         assert.deepEqual(r.internalErrors ?? [], []);
         assert.deepEqual(diagnosticProblems(text, r.diagnostics), []);
-        for (const d of r.diagnostics) {
-          if (knownRawControl(d)) continue;
-          assert.doesNotMatch(d.message, CONTROL, `raw control character in: ${JSON.stringify(d.message)}`);
-        }
+        for (const d of r.diagnostics) assert.doesNotMatch(d.message, CONTROL, `raw control character in: ${JSON.stringify(d.message)}`);
       }),
       fcParams(2_000, 0.2),
     );

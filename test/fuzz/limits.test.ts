@@ -5,34 +5,15 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { parse } from '../../server/src/core/parser';
+import { check } from '../../server/src/core/checker';
+import { runnableErrors, simulate, SimulationError } from '../../server/src/core/simulator/index';
 import { parsePoolTagFile, renderReports } from '../../server/src/core/reports/index';
 import type { OutstandingBlock, PoolUsedRow, SimulationResult } from '../../server/src/core/simulator/result';
 import { diagnosticProblems, timed } from './invariants';
-
-/** ~5 MB of realistic script: many routines with allocations, frees and comments. */
-export function bigScript(targetBytes: number): string {
-  const parts: string[] = ['driver "Big.sys";', 'global g_Ctx;', 'list g_Pending;', 'entry DriverEntry { g_Ctx = ExAllocatePool2(POOL_FLAG_NON_PAGED, 64, \'Ctx \'); }'];
-  let size = parts.join('\n').length;
-  for (let i = 0; size < targetBytes; i++) {
-    const tag = `'T${(i % 1000).toString().padStart(3, '0')}'`;
-    const r = [
-      `// helper ${i}: allocates, maybe queues, frees`,
-      `routine Helper${i}(p) {`,
-      `    buf = ExAllocatePoolWithTag(NonPagedPoolNx, ${(i % 64) + 1}K, ${tag});`,
-      `    if (buf == NULL) return;`,
-      `    if (chance(10%)) { push g_Pending, buf; return; }`,
-      `    ExFreePoolWithTag(buf, ${tag});`,
-      `}`,
-      '',
-    ].join('\n');
-    parts.push(r);
-    size += r.length + 1;
-  }
-  parts.push('unload DriverUnload { foreach p in g_Pending { ExFreePool(p); } ExFreePool(g_Ctx); }');
-  parts.push('scenario s { load; unload; }');
-  return parts.join('\n');
-}
+import { bigScript } from './helpers/bigScript';
 
 function nested(depth: number, open: string, close: string, inner: string): string {
   return open.repeat(depth) + inner + close.repeat(depth);
@@ -90,12 +71,7 @@ describe('limits: parser', () => {
   });
 
   it(
-    '100,000 stray `}` after a routine: bounded time and a bounded number of errors',
-    {
-      todo:
-        'known failure, parser (H1): every stray top-level `}` is its own syntax-error, so N stray braces give N diagnostics ' +
-        '(100,000 here); a run of stray tokens at the top level should be one error, as a run of other stray tokens already is',
-    },
+    '100,000 stray `}` after a routine: bounded time and a bounded number of errors (regression: was one error per brace)',
     () => {
       const text = 'entry E { }' + '}'.repeat(100_000);
       const { value: r, ms } = timed(() => parse(text));
@@ -238,5 +214,152 @@ describe('limits: reports', () => {
     assert.ok(ms < 5_000, `parse took ${ms.toFixed(0)} ms`);
     assert.equal(db.entries.size, 0);
     assert.equal(db.skippedLines.length, 100_000);
+  });
+});
+
+// ------------------------------------------------------------------ lint
+
+/** Lints a generated script of `megabytes` in a child process killed after `boundMs`. */
+function lintInChild(megabytes: number, boundMs: number): { timedOut: boolean; out?: { bytes: number; ms: number; diagnostics: number; internalErrors: unknown[] } } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'helpers/lintBig.ts'), String(megabytes)], {
+    cwd: join(__dirname, '../..'),
+    encoding: 'utf8',
+    timeout: boundMs,
+    killSignal: 'SIGKILL',
+  });
+  if (r.error || r.signal) return { timedOut: true };
+  assert.equal(r.status, 0, r.stderr);
+  return { timedOut: false, out: JSON.parse(r.stdout.trim().split('\n').pop()!) };
+}
+
+describe('limits: lint', () => {
+  it('a 200 KB script lints in bounded time with no internal error', () => {
+    const { timedOut, out } = lintInChild(0.2, 30_000);
+    assert.ok(!timedOut, 'lint of 200 KB did not finish in 30 s');
+    assert.deepEqual(out!.internalErrors, []);
+    assert.ok(out!.diagnostics > 0);
+  });
+
+  it(
+    'a 5 MB script lints in bounded time (30 s, enforced by killing the child)',
+    {
+      todo:
+        'known failure, analysis/irql.ts (commit 8ecb8ac, rules/IRQL analysis owner): lint of this 5 MB script takes ~180 s on this ' +
+        'machine. analyzeProgram → addTo → union() copies the whole points-to set of a global/list on every store, so a list that ' +
+        'receives N allocation sites costs O(N²) (quota-in-dpc pays it first: 2.2 s at 0.5 MB, 7.5 s at 1 MB); shared-tag also ' +
+        'spends ~1 s per MB in freshTag/retagEdits',
+    },
+    () => {
+      const { timedOut, out } = lintInChild(5, 30_000);
+      assert.ok(!timedOut, 'lint of 5 MB did not finish in 30 s');
+      assert.ok(out!.bytes >= 5 * 1024 * 1024);
+      assert.deepEqual(out!.internalErrors, []);
+    },
+  );
+});
+
+// ------------------------------------------------------------------ simulator
+
+function prepare(text: string) {
+  const p = parse(text);
+  const c = check(p.script);
+  assert.deepEqual(runnableErrors([...p.diagnostics, ...c.diagnostics]), []);
+  return { script: p.script, symbols: c.symbols };
+}
+
+function simulationError(fn: () => unknown): SimulationError {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof SimulationError, `threw ${String(e)}`);
+    return e;
+  }
+  assert.fail('the run was expected to stop with a SimulationError');
+}
+
+describe('limits: simulator', () => {
+  const TEN_TO_18 = 'entry E { }\ndispatch IRP_MJ_READ ReadDispatch { }\nscenario s {\n    load;\n    repeat 1000000000000000000 { irp IRP_MJ_READ; }\n}\n';
+
+  it('a scenario of 10^18 steps stops with the step budget error, quickly (maxSteps 100,000)', () => {
+    const { script, symbols } = prepare(TEN_TO_18);
+    const { value: e, ms } = timed(() => simulationError(() => simulate(script, symbols, { file: 'huge.drvm', maxSteps: 100_000 })));
+    assert.ok(ms < 2_000, `took ${ms.toFixed(0)} ms`);
+    assert.equal(e.kind, 'budget');
+    assert.match(e.message, /step budget exceeded at huge\.drvm:5/);
+  });
+
+  it('a scenario of 10^18 steps stops with the step budget error under the default budget (10^8) in bounded time', () => {
+    const { script, symbols } = prepare(TEN_TO_18);
+    const { value: e, ms } = timed(() => simulationError(() => simulate(script, symbols, { file: 'huge.drvm' })));
+    assert.ok(ms < 60_000, `took ${ms.toFixed(0)} ms`);
+    assert.equal(e.kind, 'budget');
+    assert.match(e.message, /huge\.drvm:5/);
+  });
+
+  it('10^18 iterations of a routine-level repeat stop on the budget too', () => {
+    const { script, symbols } = prepare(
+      "entry E { repeat 1000000000000000000 { p = ExAllocatePool2(POOL_FLAG_NON_PAGED, 8, 'Loop'); ExFreePool(p); } }\nscenario s { load; }\n",
+    );
+    const { value: e, ms } = timed(() => simulationError(() => simulate(script, symbols, { file: 'loop.drvm', maxSteps: 100_000 })));
+    assert.ok(ms < 2_000, `took ${ms.toFixed(0)} ms`);
+    assert.equal(e.kind, 'budget');
+    assert.match(e.message, /loop\.drvm:1/);
+  });
+
+  it('direct and mutual helper recursion stop with the recursion limit error, no stack overflow', () => {
+    for (const text of [
+      'entry E { H(); }\nroutine H { H(); }\nscenario s { load; }\n',
+      'entry E { p = NULL; A(p); }\nroutine A(p) { B(p); }\nroutine B(q) { A(q); }\nscenario s { load; }\n',
+      'entry E { }\nroutine H { q = ExAllocatePool2(POOL_FLAG_NON_PAGED, 8, \'Rec \'); H(); }\nscenario s { load; call H; }\n',
+    ]) {
+      const { script, symbols } = prepare(text);
+      const { value: e, ms } = timed(() => simulationError(() => simulate(script, symbols, { file: 'rec.drvm' })));
+      assert.ok(ms < 2_000, `took ${ms.toFixed(0)} ms`);
+      assert.equal(e.kind, 'recursion');
+      assert.match(e.message, /recursion/);
+      assert.match(e.message, /rec\.drvm:\d+/);
+    }
+  });
+
+  it('recursion through completion routines and work items is bounded too', () => {
+    const text = [
+      'entry E { }',
+      'dispatch IRP_MJ_READ R { i = IoAllocateIrp(1); IoSetCompletionRoutineEx(i, Done); IoCallDriver(i); }',
+      'completion Done(i) { IoFreeIrp(i); j = IoAllocateIrp(1); IoSetCompletionRoutineEx(j, Done); IoCallDriver(j); }',
+      'workitem W(w) { v = IoAllocateWorkItem(); IoQueueWorkItem(v, W); IoFreeWorkItem(w); }',
+      'dpc D { KeInsertQueueDpc(D); }',
+      'scenario s { load; irp IRP_MJ_READ; }',
+      'scenario t { load; workitem W; }',
+      'scenario u { load; dpc D; }',
+      '',
+    ].join('\n');
+    const { script, symbols } = prepare(text);
+    for (const scenario of ['s', 't', 'u']) {
+      const { ms } = timed(() => {
+        try {
+          const r = simulate(script, symbols, { file: 'loop.drvm', scenario, maxSteps: 100_000, continueOnBugcheck: true });
+          assert.ok(r.steps <= 100_000);
+        } catch (e) {
+          assert.ok(e instanceof SimulationError, `${scenario}: threw ${String(e)}`);
+          assert.ok(['budget', 'recursion'].includes(e.kind));
+        }
+      });
+      assert.ok(ms < 5_000, `${scenario} took ${ms.toFixed(0)} ms`);
+    }
+  });
+
+  it('memory does not grow with events: 10^6 balanced requests keep one tag row and no live block', () => {
+    const { script, symbols } = prepare(
+      "entry E { }\ndispatch IRP_MJ_READ R { p = ExAllocatePool2(POOL_FLAG_NON_PAGED, 64, 'Req '); ExFreePool(p); }\nscenario s { load; repeat 1000000 { irp IRP_MJ_READ; } }\n",
+    );
+    const { value: r, ms } = timed(() => simulate(script, symbols, { file: 'many.drvm', hitTag: 'Req ', maxHits: 100 }));
+    assert.ok(ms < 30_000, `took ${ms.toFixed(0)} ms`);
+    assert.equal(r.poolused.length, 1);
+    assert.equal(r.poolused[0].nonPaged.allocs, 1_000_000);
+    assert.equal(r.poolused[0].nonPaged.diff, 0);
+    assert.equal(r.outstanding.length, 0);
+    assert.equal(r.hits.length, 100, 'breaks capped at maxHits');
+    assert.equal(r.hitsDropped, 2_000_000 - 100);
+    assert.ok(r.timeline.length <= 1_001, `${r.timeline.length} timeline points`);
   });
 });

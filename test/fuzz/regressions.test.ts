@@ -33,7 +33,6 @@ const EXPECTATIONS: Record<string, Expectation[]> = {
         assert.equal(invalid.length, 1);
         assert.doesNotMatch(invalid[0].message, CONTROL, JSON.stringify(invalid[0].message));
       },
-      todo: 'known failure, checker (H1): the "has N characters" invalid-tag message quotes the raw tag (ESC reaches the terminal)',
     },
   ],
   'stray-braces.drvm': [
@@ -44,7 +43,6 @@ const EXPECTATIONS: Record<string, Expectation[]> = {
         assert.equal(r.script.scenarios.length, 1);
         assert.equal(r.diagnostics.filter((d) => d.rule === 'syntax-error').length, 1);
       },
-      todo: 'known failure, parser (H1): every stray top-level `}` is its own syntax-error (200 here)',
     },
     {
       what: 'the scenario after the stray braces still parses',
