@@ -113,3 +113,32 @@ test('PoolMon layout: columns under the header as in Learn, per-alloc = bytes / 
     '',
   ]);
 });
+
+test('the PoolHitTag example of simulator.md prints exactly as documented', () => {
+  const text = formatHits(
+    [
+      {
+        event: 'alloc',
+        tag: 'Abc ',
+        address: 'ffffc000`00012340',
+        size: 0x1000,
+        pool: 'PagedPool',
+        stack: [{ frame: 'nt!ExAllocatePoolWithTag' }, { frame: 'Leaky!ReadDispatch', line: 9 }, { frame: 'nt!IofCallDriver' }, { frame: 'nt!NtReadFile' }],
+      },
+    ],
+    0,
+    'leaky.drvm',
+  );
+  assert.equal(
+    text,
+    [
+      "Break instruction exception - PoolHitTag 'Abc ' (allocate, PagedPool, 0x1000 bytes, ffffc000`00012340)",
+      ' # Child-SP          RetAddr           Call Site',
+      '00 ffffd000`10000f38 fffff800`20000a10 nt!ExAllocatePoolWithTag',
+      '01 ffffd000`10000f40 fffff800`20001c2c Leaky!ReadDispatch+0x9 [leaky.drvm @ 9]',
+      '02 ffffd000`10000f80 fffff800`20002e40 nt!IofCallDriver',
+      '03 ffffd000`10000fc0 fffff800`20003a00 nt!NtReadFile',
+      '',
+    ].join('\n'),
+  );
+});

@@ -10,8 +10,8 @@
  * The model has no real stack memory, so Child-SP and RetAddr are synthetic but deterministic:
  * Child-SP grows by 0x40 per frame from a fixed base (the innermost frame 8 bytes below the next,
  * where the return address sits), RetAddr lies in a pretend image at fffff800`20000000 with one
- * page per depth and an offset derived from the calling frame's name and line. Same stack → same
- * numbers, so two runs diff cleanly.
+ * page per depth and an offset derived from the calling frame (see syntheticRetAddr). Same stack
+ * → same numbers, so two runs diff cleanly.
  */
 import type { StackFrame } from '../simulator/result';
 import { kbCallSite, pointer64 } from './format';
@@ -35,11 +35,26 @@ export function syntheticChildSp(index: number): string {
   return pointer64(index === 0 ? CHILD_SP_BASE - 8n : CHILD_SP_BASE + BigInt(index - 1) * 0x40n);
 }
 
-/** The return address of frame `index`: an address inside its caller (`caller` undefined for the outermost). */
+/**
+ * Where a call returns inside a few kernel routines. The two values are those of simulator.md's
+ * example stack, so that stack prints exactly as documented; other routines get a stable hash.
+ */
+const RETURN_OFFSETS: Readonly<Record<string, number>> = {
+  'nt!IofCallDriver': 0xc2c,
+  'nt!NtReadFile': 0xe40,
+};
+
+/**
+ * The return address of frame `index`: an address inside its caller. Driver callers return just
+ * past their script line (0xa00 + the line rounded up to 16), the thread start (no caller) at
+ * 0xa00, known kernel routines at their offset above, anything else at a hash of its name.
+ */
 export function syntheticRetAddr(index: number, caller: StackFrame | undefined): string {
-  const key = caller ? `${caller.frame}:${caller.line ?? ''}` : '<thread start>';
-  const offset = BigInt(fnv1a(key) & 0xffc);
-  return pointer64(RET_ADDR_BASE + BigInt(index) * 0x1000n + offset);
+  let offset: number;
+  if (!caller) offset = 0xa00;
+  else if (typeof caller.line === 'number') offset = 0xa00 + ((caller.line + 15) & ~15);
+  else offset = RETURN_OFFSETS[caller.frame] ?? fnv1a(caller.frame) & 0xffc;
+  return pointer64(RET_ADDR_BASE + BigInt(index) * 0x1000n + BigInt(offset & 0xfff));
 }
 
 /** One kb row: frame number (2 hex digits), Child-SP, RetAddr, call site. */
