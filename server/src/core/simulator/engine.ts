@@ -32,13 +32,21 @@ import {
   SimulationError,
   type SimulationOptions,
 } from './contract';
-import { PoolBlock, PoolTracker, type CallSite, type ProcessQuota, type TagAccount } from './poolTracker';
+import {
+  NULL_HANDLE,
+  PoolTracker,
+  type AllocationSite,
+  type BlockInfo,
+  type CallSite,
+  type ProcessQuota,
+} from './poolTracker';
 import { SeededRandom } from './prng';
 import type { BugCheck, HitTagBreak, OutstandingBlock, SimulationResult } from './result';
 import { createStackRoot, StackNode, systemChain } from './stack';
 import { TimelineRecorder } from './timeline';
 
-type Value = PoolBlock | null;
+/** A pointer: a block handle (poolTracker.ts), or NULL_HANDLE (0). */
+type Value = number;
 /** A compiled statement; returns 1 when it executed `return`. */
 type Exec = (a: Activation) => number;
 type Eval = (a: Activation) => Value;
@@ -71,8 +79,12 @@ const CALLED_API: Record<string, string> = {
   ExAllocatePoolQuotaZero: 'ExAllocatePoolWithQuotaTag',
 };
 
+/** The locals of a routine that has none (never written). */
+const NO_LOCALS: Value[] = [];
+
 class CompiledRoutine {
   body: Exec = () => 0;
+  slotCount = 0;
   constructor(
     readonly routine: Ast.Routine,
     /** `Leaky!ReadDispatch` */
@@ -111,26 +123,32 @@ class SiteFrame {
 
 /** An unordered bag of pointers (`list`); `pop` takes the oldest (a FIFO queue of requests). */
 class PointerList {
-  private items: Value[] = [];
+  private items = new Float64Array(16);
   private head = 0;
+  private tail = 0;
   push(v: Value): void {
-    this.items.push(v);
+    if (this.tail === this.items.length) {
+      const live = this.tail - this.head;
+      // Compact when at least half is already popped; grow otherwise.
+      const next = new Float64Array(live * 2 > this.items.length ? this.items.length * 2 : this.items.length);
+      next.set(this.items.subarray(this.head, this.tail));
+      this.items = next;
+      this.head = 0;
+      this.tail = live;
+    }
+    this.items[this.tail++] = v;
   }
   pop(): Value {
-    if (this.head >= this.items.length) return null;
-    const v = this.items[this.head];
-    this.items[this.head++] = null;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
+    if (this.head === this.tail) return NULL_HANDLE;
+    const v = this.items[this.head++];
+    if (this.head === this.tail) this.head = this.tail = 0;
     return v;
   }
   /** Takes every pointer out, leaving the list empty (`foreach`). */
-  take(): Value[] {
-    const out = this.head === 0 ? this.items : this.items.slice(this.head);
-    this.items = [];
-    this.head = 0;
+  take(): Float64Array {
+    const out = this.items.slice(this.head, this.tail);
+    this.head = this.tail = 0;
+    if (this.items.length > 1024) this.items = new Float64Array(16);
     return out;
   }
 }
@@ -138,11 +156,10 @@ class PointerList {
 interface AllocSpec {
   api: ApiInfo;
   apiFrame: string;
-  tag: TagAccount;
-  paged: boolean;
+  /** Tag, pool, block kind and call site, shared by every block this call allocates. */
+  where: AllocationSite;
   poolType: number;
   size: number;
-  kind: BlockKind;
   quota: boolean;
   /** POOL_FLAG_RAISE_ON_FAILURE, or an allocation the script cannot observe failing. */
   neverFails: boolean;
@@ -168,8 +185,17 @@ interface QueuedWork {
   routine: CompiledRoutine;
   arg: Value;
   process: ProcessQuota;
-  /** What makes a second queueing of the same object a no-op. */
-  key: object;
+  /** What makes a second queueing of the same object a no-op: the block, or the routine. */
+  key: unknown;
+}
+
+/** Pages locked by MmProbeAndLockPages; kept until MmUnlockPages, even after IoFreeMdl. */
+interface LockedPages {
+  address: number;
+  pages: number;
+  tag: string;
+  site: CallSite;
+  stack: StackNode;
 }
 
 /** Thrown to unwind the interpreter at the first bug check (the machine crashed). */
@@ -195,9 +221,9 @@ export class Simulation {
   private depth = 0;
 
   readonly tracker = new PoolTracker();
-  private readonly timeline = new TimelineRecorder(this.tracker);
+  readonly timeline = new TimelineRecorder(this.tracker);
   private readonly rng: SeededRandom;
-  private readonly stackRoot = createStackRoot();
+  readonly stackRoot = createStackRoot();
 
   private readonly file: string;
   private readonly seed: number;
@@ -214,24 +240,30 @@ export class Simulation {
   private readonly globalSlots = new Map<string, number>();
   private readonly lists = new Map<string, PointerList>();
 
-  private queue: QueuedWork[] = [];
-  private queueHead = 0;
-  private readonly queuedKeys = new Set<object>();
+  queue: QueuedWork[] = [];
+  queueHead = 0;
+  private readonly queuedKeys = new Set<unknown>();
 
+  /** IRPs with a completion routine set (IoSetCompletionRoutineEx), by handle. */
+  private readonly completions = new Map<number, { routine: CompiledRoutine; context: number }>();
+  /** Pages each live MDL describes, by handle. */
+  private readonly mdlPages = new Map<number, number>();
+  /** MDLs whose pages are locked, oldest lock first (0xCB names the oldest), by handle. */
+  private readonly lockedMdls = new Map<number, LockedPages>();
   private readonly hits: HitTagBreak[] = [];
   private hitsDropped = 0;
   private readonly bugchecks: BugCheck[] = [];
 
   /** The process of the enclosing `process` block, if any. */
-  private scenarioProcess: ProcessQuota | null = null;
-  private readonly system: ProcessQuota;
-  private readonly idle: ProcessQuota;
+  scenarioProcess: ProcessQuota | null = null;
+  readonly system: ProcessQuota;
+  readonly idle: ProcessQuota;
 
-  private readonly loadBase: StackNode;
-  private readonly unloadBase: StackNode;
-  private readonly dpcBase: StackNode;
-  private readonly ioWorkItemBase: StackNode;
-  private readonly exWorkItemBase: StackNode;
+  readonly loadBase: StackNode;
+  readonly unloadBase: StackNode;
+  readonly dpcBase: StackNode;
+  readonly ioWorkItemBase: StackNode;
+  readonly exWorkItemBase: StackNode;
   private readonly irpBases = new Map<string, StackNode>();
 
   constructor(
@@ -294,7 +326,7 @@ export class Simulation {
       for (const id of g.names) {
         if (!this.globalSlots.has(id.name)) {
           this.globalSlots.set(id.name, this.globals.length);
-          this.globals.push(null);
+          this.globals.push(NULL_HANDLE);
         }
       }
     }
@@ -337,7 +369,9 @@ export class Simulation {
         }
       };
       visit(r.body);
-      this.routines.set(r, new CompiledRoutine(r, `${this.module}!${r.name.name}`, slots, paramSlots));
+      const compiled = new CompiledRoutine(r, `${this.module}!${r.name.name}`, slots, paramSlots);
+      compiled.slotCount = slots.size;
+      this.routines.set(r, compiled);
     }
     for (const cr of this.routines.values()) cr.body = this.compileBlock(cr.routine.body, cr, false);
   }
@@ -348,7 +382,7 @@ export class Simulation {
   }
 
   private reader(name: string, cr: CompiledRoutine): Eval {
-    if (name === 'NULL') return () => null;
+    if (name === 'NULL') return () => NULL_HANDLE;
     const slot = cr.slots.get(name);
     if (slot !== undefined) return (a) => a.locals[slot];
     const g = this.globalSlots.get(name);
@@ -356,7 +390,7 @@ export class Simulation {
       const globals = this.globals;
       return () => globals[g];
     }
-    return () => null;
+    return () => NULL_HANDLE;
   }
 
   private writer(name: string, cr: CompiledRoutine): (a: Activation, v: Value) => void {
@@ -372,7 +406,7 @@ export class Simulation {
 
   private argReader(arg: Ast.Argument | undefined, cr: CompiledRoutine): Eval {
     if (arg && arg.type === 'identifier') return this.reader(arg.name, cr);
-    return () => null;
+    return () => NULL_HANDLE;
   }
 
   private compileBlock(block: Ast.Block, cr: CompiledRoutine, counted: boolean): Exec {
@@ -470,6 +504,13 @@ export class Simulation {
         const body = this.compileBlock(s.body, cr, false);
         const bodyLine = s.body.range.start.line;
         const bodyCol = s.body.range.start.column;
+        if (s.body.statements.every((st) => st.type === 'error')) {
+          return () => {
+            if (++m.steps >= m.nextCheck) m.checkpoint(line, col);
+            m.skipEmptyIterations(count, bodyLine, bodyCol);
+            return 0;
+          };
+        }
         return (a) => {
           if (++m.steps >= m.nextCheck) m.checkpoint(line, col);
           // Every iteration counts, even of an empty body: `repeat 1e18 {}` meets the budget.
@@ -497,18 +538,18 @@ export class Simulation {
       return () => rng.chance(pct);
     }
     const read = this.reader(c.variable.name, cr);
-    return c.operator === '==' ? (a) => read(a) === null : (a) => read(a) !== null;
+    return c.operator === '==' ? (a) => read(a) === NULL_HANDLE : (a) => read(a) !== NULL_HANDLE;
   }
 
   private compileExpression(e: Ast.Expression, cr: CompiledRoutine): Eval {
     switch (e.type) {
       case 'null':
-        return () => null;
+        return () => NULL_HANDLE;
       case 'identifier':
         return this.reader(e.name, cr);
       case 'pop': {
         const list = this.lists.get(e.list.name);
-        return list ? () => list.pop() : () => null;
+        return list ? () => list.pop() : () => NULL_HANDLE;
       }
       case 'call':
         return this.compileCall(e, cr);
@@ -519,12 +560,12 @@ export class Simulation {
     const resolved = this.symbols.resolveCall(call);
     if (resolved.kind === 'helper') return this.compileHelperCall(call, cr, resolved.routine);
     if (resolved.kind === 'api') return this.compileApiCall(call, cr, resolved.api);
-    return () => null;
+    return () => NULL_HANDLE;
   }
 
   private compileHelperCall(call: Ast.Call, cr: CompiledRoutine, routine: Ast.Routine): Eval {
     const target = this.routines.get(routine);
-    if (!target) return () => null;
+    if (!target) return () => NULL_HANDLE;
     const args = call.args.map((arg) => this.argReader(arg, cr));
     const frame = new SiteFrame(cr.frame, call.range.start.line);
     const line = call.range.start.line;
@@ -533,7 +574,7 @@ export class Simulation {
       const values = args.length === 0 ? null : args.map((r) => r(a));
       this.invoke(target, frame.at(a.base), a.process, a.inDpc, values, line, col);
       // Routines return no value: `x = Helper();` stores NULL.
-      return null;
+      return NULL_HANDLE;
     };
   }
 
@@ -593,11 +634,9 @@ export class Simulation {
     return {
       api,
       apiFrame: `nt!${CALLED_API[api.name] ?? api.name}`,
-      tag: this.tracker.tagAccount(tag),
-      paged,
+      where: this.tracker.registerSite({ tag: this.tracker.tagAccount(tag), paged, kind: how.block, site: siteOf(call) }),
       poolType,
       size,
-      kind: how.block,
       quota,
       // The completion context of IoSetCompletionRoutineEx is never failed: the script could
       // not observe the failure (the call returns no pointer).
@@ -612,6 +651,7 @@ export class Simulation {
     const frame = new SiteFrame(cr.frame, line);
     const args = call.args;
     const site = siteOf(call);
+    const t = this.tracker;
 
     if (api.releases) {
       const spec: ReleaseSpec = {
@@ -625,7 +665,7 @@ export class Simulation {
       const ptr = this.argReader(args[api.releases.pointerArg], cr);
       return (a) => {
         this.release(spec, ptr(a), frame.at(a.base));
-        return null;
+        return NULL_HANDLE;
       };
     }
 
@@ -642,25 +682,25 @@ export class Simulation {
         return (a) => {
           const target = irp(a);
           // Nothing to attach the context to when the IRP pointer is NULL or stale.
-          if (!target || !target.live || !routine) return null;
+          if (!t.isLive(target) || !routine) return NULL_HANDLE;
           const context = this.allocate(spec, a, frame.at(a.base));
-          if (context) target.completion = { routine, context };
-          return null;
+          if (context !== NULL_HANDLE) this.completions.set(target, { routine, context });
+          return NULL_HANDLE;
         };
       }
       case 'callDriver': {
         const irp = this.argReader(args[0], cr);
         return (a) => {
           this.callDriver(irp(a), a, frame.at(a.base), line, call.range.start.column);
-          return null;
+          return NULL_HANDLE;
         };
       }
       case 'queueDpc': {
         const routine = this.routineArg(args[0]);
-        return (a) => {
+        return () => {
           // A KDPC is queued at most once: inserting it again while queued does nothing.
-          if (routine) this.enqueue('dpc', routine, null, this.scenarioProcess ?? this.idle, routine);
-          return null;
+          if (routine) this.enqueue('dpc', routine, NULL_HANDLE, this.scenarioProcess ?? this.idle, routine);
+          return NULL_HANDLE;
         };
       }
       case 'queueWorkItem':
@@ -670,14 +710,15 @@ export class Simulation {
         const routine = this.routineArg(args[1]);
         return (a) => {
           const w = item(a);
-          if (routine) this.enqueue(kind, routine, w, this.system, w ?? routine);
-          return null;
+          // Queuing a work item that is already queued does nothing (it is one list entry).
+          if (routine) this.enqueue(kind, routine, w, this.system, w === NULL_HANDLE ? routine : w);
+          return NULL_HANDLE;
         };
       }
       case 'acquireSpinLock':
         return () => {
           this.pushIrql(this.irql > DISPATCH ? this.irql : DISPATCH);
-          return null;
+          return NULL_HANDLE;
         };
       case 'raiseIrql': {
         const a0 = args[0];
@@ -689,41 +730,41 @@ export class Simulation {
               : DISPATCH;
         return () => {
           this.pushIrql(level);
-          return null;
+          return NULL_HANDLE;
         };
       }
       case 'releaseSpinLock':
       case 'lowerIrql':
         return () => {
           this.popIrql();
-          return null;
+          return NULL_HANDLE;
         };
       case 'lockPages': {
         const mdl = this.argReader(args[0], cr);
         return (a) => {
           const m = mdl(a);
-          if (m && m.live && m.kind === 'mdl' && !m.locked) {
-            m.locked = true;
-            m.lockSite = site;
-            m.lockStack = frame.at(a.base);
-            this.tracker.lockedMdls.add(m);
+          if (t.isLive(m) && t.siteOfLive(m).kind === 'mdl' && !this.lockedMdls.has(m)) {
+            const info = t.info(m)!;
+            this.lockedMdls.set(m, {
+              address: info.address,
+              pages: this.mdlPages.get(m) ?? 0,
+              tag: info.site.tag.tag,
+              site,
+              stack: frame.at(a.base),
+            });
           }
-          return null;
+          return NULL_HANDLE;
         };
       }
       case 'unlockPages': {
         const mdl = this.argReader(args[0], cr);
         return (a) => {
-          const m = mdl(a);
-          if (m && m.locked) {
-            m.locked = false;
-            this.tracker.lockedMdls.delete(m);
-          }
-          return null;
+          this.lockedMdls.delete(mdl(a));
+          return NULL_HANDLE;
         };
       }
       default:
-        return () => null;
+        return () => NULL_HANDLE;
     }
   }
 
@@ -760,9 +801,12 @@ export class Simulation {
     if (++this.depth > MAX_DEPTH) {
       throw new SimulationError('recursion', `helper recursion deeper than ${MAX_CALL_DEPTH} calls at ${this.file}:${line}`, line, column);
     }
-    const n = target.slots.size;
-    const locals: Value[] = new Array(n);
-    for (let i = 0; i < n; i++) locals[i] = null;
+    const n = target.slotCount;
+    let locals: Value[] = NO_LOCALS;
+    if (n > 0) {
+      locals = new Array(n);
+      for (let i = 0; i < n; i++) locals[i] = NULL_HANDLE;
+    }
     if (args) {
       const ps = target.paramSlots;
       for (let i = 0; i < ps.length && i < args.length; i++) locals[ps[i]] = args[i];
@@ -779,8 +823,8 @@ export class Simulation {
     this.depth--;
   }
 
-  /** A routine started by the system (a scenario step or queued work), then queued work. */
-  private runTop(
+  /** A routine started by the system (a scenario step or queued work). */
+  runTop(
     target: CompiledRoutine,
     base: StackNode,
     process: ProcessQuota,
@@ -797,14 +841,14 @@ export class Simulation {
     this.invoke(target, base, process, inDpc, args, line, column, irql);
   }
 
-  private enqueue(kind: QueuedKind, routine: CompiledRoutine, arg: Value, process: ProcessQuota, key: object): void {
+  private enqueue(kind: QueuedKind, routine: CompiledRoutine, arg: Value, process: ProcessQuota, key: unknown): void {
     if (this.queuedKeys.has(key)) return;
     this.queuedKeys.add(key);
     this.queue.push({ kind, routine, arg, process, key });
   }
 
   /** Runs queued DPCs and work items in queue order (work they queue runs after them). */
-  private drainQueue(line: number, column: number): void {
+  drainQueue(line: number, column: number): void {
     while (this.queueHead < this.queue.length) {
       const w = this.queue[this.queueHead++];
       this.queuedKeys.delete(w.key);
@@ -822,7 +866,7 @@ export class Simulation {
           column,
         );
     }
-    this.queue = [];
+    this.queue.length = 0;
     this.queueHead = 0;
   }
 
@@ -832,21 +876,24 @@ export class Simulation {
    * caller is), and receives the IRP; the 'IoCc' context is freed when the routine returns.
    */
   private callDriver(irp: Value, a: Activation, callerNode: StackNode, line: number, column: number): void {
-    if (!irp || !irp.live || !irp.completion) return;
-    const { routine, context } = irp.completion as { routine: CompiledRoutine; context: PoolBlock };
-    irp.completion = null;
+    const pending = this.completions.get(irp);
+    if (!pending || !this.tracker.isLive(irp)) return;
+    this.completions.delete(irp);
     const base = callerNode.child('nt!IofCompleteRequest', undefined);
-    this.invoke(routine, base, a.process, a.inDpc, [irp], line, column, DISPATCH);
-    if (context.live) {
-      this.tracker.free(context);
-      if (context.tag.hit) this.recordHit('free', context, base);
+    this.invoke(pending.routine, base, a.process, a.inDpc, [irp], line, column, DISPATCH);
+    if (this.tracker.isLive(pending.context)) {
+      const hit = this.tracker.siteOfLive(pending.context).tag.hit;
+      const info = hit ? this.tracker.info(pending.context) : undefined;
+      this.freeBlock(pending.context);
+      if (info) this.recordHit('free', info, base);
     }
   }
 
   // ------------------------------------------------------------------ pool operations
 
   private allocate(spec: AllocSpec, a: Activation, driverNode: StackNode): Value {
-    if (spec.paged && this.irql > APC) {
+    const where = spec.where;
+    if (where.paged && this.irql > APC) {
       // Paged pool at DISPATCH_LEVEL or above: 0xC4 / 0x01.
       const bc = BugChecks.pagedAllocationAtHighIrql(
         this.driverName,
@@ -856,41 +903,50 @@ export class Simulation {
         spec.size,
         this.steps,
         driverNode.child(spec.apiFrame, undefined).toFrames(),
-        { site: spec.site, stack: driverNode.toFrames(), tag: spec.tag.tag },
+        { site: spec.site, stack: driverNode.toFrames(), tag: where.tag.tag },
       );
       this.raise(bc);
-      return null;
+      return NULL_HANDLE;
     }
     let charged: ProcessQuota | null = null;
     if (spec.quota) {
-      const culprit = { site: spec.site, stack: driverNode.toFrames(), tag: spec.tag.tag };
+      const culprit = { site: spec.site, stack: driverNode.toFrames(), tag: where.tag.tag };
       if (a.inDpc) {
         this.raise(BugChecks.quotaFromDpc(this.driverName, spec.api.name, this.steps, driverNode.child(spec.apiFrame, undefined).toFrames(), culprit));
-        return null;
+        return NULL_HANDLE;
       }
       if (a.process === this.idle) {
         this.raise(BugChecks.quotaToIdle(this.driverName, spec.api.name, this.steps, driverNode.child(spec.apiFrame, undefined).toFrames(), culprit));
-        return null;
+        return NULL_HANDLE;
       }
       charged = a.process;
     }
     // Low Resources Simulation: fail the allocation, as Driver Verifier would.
-    if (this.lowResources > 0 && !spec.neverFails && this.rng.chance(this.lowResources)) return null;
-    const block = this.tracker.allocate(spec.tag, spec.paged, spec.size, spec.kind, spec.site, driverNode, charged, this.steps);
-    if (spec.pages) block.pages = spec.pages;
-    if (spec.tag.hit) this.recordHit('alloc', block, driverNode.child(spec.apiFrame, undefined));
-    return block;
+    if (this.lowResources > 0 && !spec.neverFails && this.rng.chance(this.lowResources)) return NULL_HANDLE;
+    const h = this.tracker.allocate(where, spec.size, driverNode.id, charged, this.steps);
+    if (spec.pages) this.mdlPages.set(h, spec.pages);
+    if (where.tag.hit) this.recordHit('alloc', this.tracker.info(h)!, driverNode.child(spec.apiFrame, undefined));
+    return h;
   }
 
-  private blockEntry(b: PoolBlock): OutstandingBlock {
+  /** Frees a live block and forgets what was attached to it. */
+  private freeBlock(h: number): void {
+    this.tracker.free(h);
+    if (this.mdlPages.size > 0) this.mdlPages.delete(h);
+    // A completion routine set on an IRP that is freed never runs; its 'IoCc' context stays
+    // allocated (a leak, as on a real machine).
+    if (this.completions.size > 0) this.completions.delete(h);
+  }
+
+  private blockEntry(b: BlockInfo): OutstandingBlock {
     const entry: OutstandingBlock = {
       address: formatAddress(b.address),
-      tag: b.tag.tag,
-      pool: poolName(b.paged),
+      tag: b.site.tag.tag,
+      pool: poolName(b.site.paged),
       size: b.size,
-      kind: b.kind,
-      site: { line: b.site.line, column: b.site.column },
-      stack: b.stack.toFrames(),
+      kind: b.site.kind,
+      site: { line: b.site.site.line, column: b.site.site.column },
+      stack: this.stackRoot.registry[b.stackId].toFrames(),
     };
     if (b.quota) entry.process = b.quota.name;
     entry.step = b.step;
@@ -900,16 +956,21 @@ export class Simulation {
   private release(spec: ReleaseSpec, ptr: Value, driverNode: StackNode): void {
     // The common case first, with no allocation: a live block of the right kind, freed at a
     // legal IRQL with the right tag.
-    if (
-      ptr !== null &&
-      ptr.live &&
-      (spec.poolFree ? ptr.kind === 'pool' : spec.blocks.includes(ptr.kind)) &&
-      (!ptr.paged || this.irql <= APC) &&
-      (spec.tag === null || spec.tag === ptr.tag.tag)
-    ) {
-      this.tracker.free(ptr);
-      if (ptr.tag.hit) this.recordHit('free', ptr, driverNode.child(spec.apiFrame, undefined));
-      return;
+    const t = this.tracker;
+    if (t.isLive(ptr)) {
+      const where = t.siteOfLive(ptr);
+      if (
+        (spec.poolFree ? where.kind === 'pool' : spec.blocks.includes(where.kind)) &&
+        (!where.paged || this.irql <= APC) &&
+        (spec.tag === null || spec.tag === where.tag.tag)
+      ) {
+        if (where.tag.hit) {
+          const info = t.info(ptr)!;
+          this.freeBlock(ptr);
+          this.recordHit('free', info, driverNode.child(spec.apiFrame, undefined));
+        } else this.freeBlock(ptr);
+        return;
+      }
     }
     this.badRelease(spec, ptr, driverNode);
   }
@@ -919,51 +980,54 @@ export class Simulation {
     const api = spec.api.name;
     const stack = driverNode.child(spec.apiFrame, undefined).toFrames();
     const driverFrames = driverNode.toFrames();
-    if (!ptr) {
+    const info = this.tracker.info(ptr);
+    if (ptr === NULL_HANDLE) {
       this.raise(BugChecks.invalidAddressFree(this.driverName, api, 0n, 'a NULL pointer', this.steps, stack, [{ site: spec.site, stack: driverFrames }]));
       return;
     }
-    const address = addressValue(ptr.address);
-    const culprits = [
-      { site: spec.site, stack: driverFrames, address: formatAddress(ptr.address), tag: ptr.tag.tag },
-      this.blockEntry(ptr),
-    ];
-    if (!ptr.live) {
-      // 0xC2 / 0x07: freed twice. P3 is the pool header left by the first free (docs/simulator.md).
-      this.raise(BugChecks.doubleFree(this.driverName, api, poolHeader(ptr, false), address, this.steps, stack, culprits));
+    if (!info) {
+      // A block freed long ago whose slot was reused since: still a double free, but its
+      // header and address are no longer known (docs/simulator.md, "Quarantine").
+      this.raise(BugChecks.doubleFree(this.driverName, api, 0n, 0n, this.steps, stack, [{ site: spec.site, stack: driverFrames }]));
       return;
     }
-    if (spec.poolFree && ptr.kind === 'irp') {
+    const address = addressValue(info.address);
+    const tag = info.site.tag.tag;
+    const kind = info.site.kind;
+    const culprits = [{ site: spec.site, stack: driverFrames, address: formatAddress(info.address), tag }, this.blockEntry(info)];
+    if (!info.live) {
+      // 0xC2 / 0x07: freed twice. P3 is the pool header left by the first free (docs/simulator.md).
+      this.raise(BugChecks.doubleFree(this.driverName, api, poolHeader(info, false), address, this.steps, stack, culprits));
+      return;
+    }
+    if (spec.poolFree && kind === 'irp') {
       this.raise(BugChecks.freePoolOnIrp(this.driverName, api, this.steps, stack, culprits));
       return;
     }
-    if (!spec.blocks.includes(ptr.kind)) {
-      const why = `a block that ${api} does not release (${ptr.kind} '${ptr.tag.tag}' at ${formatAddress(ptr.address)})`;
+    if (!spec.blocks.includes(kind)) {
+      const why = `a block that ${api} does not release (${kind} '${tag}' at ${formatAddress(info.address)})`;
       this.raise(BugChecks.invalidAddressFree(this.driverName, api, address, why, this.steps, stack, culprits));
       return;
     }
-    if (ptr.paged && this.irql > APC) {
+    if (info.site.paged && this.irql > APC) {
       this.raise(BugChecks.pagedFreeAtHighIrql(this.driverName, api, this.irql, PAGED_POOL_TYPE, address, this.steps, stack, culprits[0]));
       return;
     }
-    const used = spec.tag ?? ptr.tag.tag;
-    const allocated = ptr.tag.tag;
-    this.raise(
-      BugChecks.freeTagMismatch(this.driverName, api, address, allocated, tagToUlong(allocated), used, tagToUlong(used), this.steps, stack, culprits),
-    );
+    const used = spec.tag ?? tag;
+    this.raise(BugChecks.freeTagMismatch(this.driverName, api, address, tag, tagToUlong(tag), used, tagToUlong(used), this.steps, stack, culprits));
   }
 
-  private recordHit(event: 'alloc' | 'free', b: PoolBlock, stack: StackNode): void {
+  private recordHit(event: 'alloc' | 'free', b: BlockInfo, stack: StackNode): void {
     if (this.hits.length >= this.maxHits) {
       this.hitsDropped++;
       return;
     }
     this.hits.push({
       event,
-      tag: b.tag.tag,
+      tag: b.site.tag.tag,
       address: formatAddress(b.address),
       size: b.size,
-      pool: poolName(b.paged),
+      pool: poolName(b.site.paged),
       stack: stack.toFrames(),
       step: this.steps,
     });
@@ -975,16 +1039,16 @@ export class Simulation {
   }
 
   /** Pool Tracking's unload checks: locked pages (0xCB) first, then leaked blocks (0xC4 / 0x62). */
-  private unloadChecks(): void {
+  unloadChecks(): void {
     const stack = systemChain(this.stackRoot, UNLOAD_CHECK_FRAMES).toFrames();
-    const locked = [...this.tracker.lockedMdls];
+    const locked = [...this.lockedMdls.values()];
     if (locked.length > 0) {
       const oldest = locked[0];
       const culprits = locked.map((m) => ({
-        site: m.lockSite ?? m.site,
-        stack: (m.lockStack ?? m.stack).toFrames(),
+        site: m.site,
+        stack: m.stack.toFrames(),
         address: formatAddress(m.address),
-        tag: m.tag.tag,
+        tag: m.tag,
       }));
       this.raise(BugChecks.lockedPagesAtUnload(this.driverName, addressValue(oldest.address), oldest.pages, locked.length, this.steps, stack, culprits));
     }
@@ -1005,118 +1069,162 @@ export class Simulation {
 
   private outstanding(): OutstandingBlock[] {
     const out: OutstandingBlock[] = [];
-    for (const b of this.tracker.liveBlocks()) out.push(this.blockEntry(b));
+    for (const h of this.tracker.liveHandles()) out.push(this.blockEntry(this.tracker.info(h)!));
     return out;
   }
 
   // ------------------------------------------------------------------ scenario
 
-  private tick(node: Ast.Node): void {
-    if (++this.steps >= this.nextCheck) this.checkpoint(node.range.start.line, node.range.start.column);
+  /**
+   * Counts `count` iterations of a loop whose body does nothing: the same steps, checkpoints
+   * and budget stop as running them one by one, without the one-by-one.
+   */
+  private skipEmptyIterations(count: number, line: number, column: number): void {
+    let remaining = count;
+    while (remaining > 0) {
+      const room = this.nextCheck - this.steps - 1;
+      if (room <= 0) {
+        if (++this.steps >= this.nextCheck) this.checkpoint(line, column);
+        remaining--;
+        continue;
+      }
+      const take = room < remaining ? room : remaining;
+      this.steps += take;
+      remaining -= take;
+    }
   }
 
-  private runSteps(steps: readonly Ast.ScenarioStep[]): void {
-    for (const step of steps) this.runStep(step);
+  private compileSteps(steps: readonly Ast.ScenarioStep[]): (() => void) | null {
+    const compiled = steps.map((s) => this.compileStep(s)).filter((e): e is () => void => e !== null);
+    if (compiled.length === 0) return null;
+    if (compiled.length === 1) return compiled[0];
+    return () => {
+      for (let i = 0; i < compiled.length; i++) compiled[i]();
+    };
   }
 
-  private runStep(step: Ast.ScenarioStep): void {
+  /** Compiles one scenario step; every step counts one step of the budget. */
+  private compileStep(step: Ast.ScenarioStep): (() => void) | null {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const m = this;
     const line = step.range.start.line;
     const column = step.range.start.column;
+    /** A step that starts a routine: runs it, then the DPCs and work items it queued. */
+    const routineStep = (target: CompiledRoutine | undefined, start: () => void): (() => void) => {
+      if (!target) {
+        return () => {
+          if (++m.steps >= m.nextCheck) m.checkpoint(line, column);
+        };
+      }
+      return () => {
+        if (++m.steps >= m.nextCheck) m.checkpoint(line, column);
+        start();
+        if (m.queueHead < m.queue.length) m.drainQueue(line, column);
+      };
+    };
     switch (step.type) {
       case 'load': {
-        this.tick(step);
         const entry = this.symbols.entry && this.routines.get(this.symbols.entry);
-        if (!entry) throw new SimulationError('cannot-run', `no entry routine for 'load' at ${this.file}:${line}`, line, column);
-        this.runTop(entry, this.loadBase, this.system, false, PASSIVE, null, line, column);
-        this.drainQueue(line, column);
-        return;
+        if (!entry) {
+          return () => {
+            throw new SimulationError('cannot-run', `no entry routine for 'load' at ${this.file}:${line}`, line, column);
+          };
+        }
+        return routineStep(entry, () => m.runTop(entry, m.loadBase, m.system, false, PASSIVE, null, line, column));
       }
       case 'unload': {
-        this.tick(step);
         const unload = this.symbols.unload && this.routines.get(this.symbols.unload);
-        if (unload) this.runTop(unload, this.unloadBase, this.system, false, PASSIVE, null, line, column);
-        this.drainQueue(line, column);
-        this.unloadChecks();
-        return;
+        return () => {
+          if (++m.steps >= m.nextCheck) m.checkpoint(line, column);
+          if (unload) m.runTop(unload, m.unloadBase, m.system, false, PASSIVE, null, line, column);
+          // Work the unload routine queued runs before Pool Tracking's unload checks.
+          if (m.queueHead < m.queue.length) m.drainQueue(line, column);
+          m.unloadChecks();
+        };
       }
       case 'irp': {
-        this.tick(step);
         const major = step.major.name;
         const routine = this.symbols.dispatch.get(major);
         const target = routine && this.routines.get(routine);
-        if (!target) return;
         let base = this.irpBases.get(major);
         if (!base) {
           base = systemChain(this.stackRoot, [IRP_MAJOR_SERVICE[major] ?? 'nt!IopSynchronousServiceTail', 'nt!IofCallDriver']);
           this.irpBases.set(major, base);
         }
-        this.runTop(target, base, this.scenarioProcess ?? this.system, false, PASSIVE, null, line, column);
-        this.drainQueue(line, column);
-        return;
+        const b = base;
+        return routineStep(target, () => m.runTop(target!, b, m.scenarioProcess ?? m.system, false, PASSIVE, null, line, column));
       }
       case 'dpc': {
-        this.tick(step);
         const target = this.routineByName(step.routine.name);
-        if (!target) return;
-        this.runTop(target, this.dpcBase, this.scenarioProcess ?? this.idle, true, DISPATCH, null, line, column);
-        this.drainQueue(line, column);
-        return;
+        return routineStep(target, () => m.runTop(target!, m.dpcBase, m.scenarioProcess ?? m.idle, true, DISPATCH, null, line, column));
       }
       case 'workitem': {
-        this.tick(step);
         const target = this.routineByName(step.routine.name);
-        if (!target) return;
-        this.runTop(target, this.ioWorkItemBase, this.system, false, PASSIVE, null, line, column);
-        this.drainQueue(line, column);
-        return;
+        return routineStep(target, () => m.runTop(target!, m.ioWorkItemBase, m.system, false, PASSIVE, null, line, column));
       }
       case 'call': {
-        this.tick(step);
         const target = this.routineByName(step.routine.name);
-        if (!target) return;
-        // A callback with no IRP of its own: PASSIVE_LEVEL, current process, NULL parameters,
-        // and no system frames below it.
-        this.runTop(target, this.stackRoot, this.scenarioProcess ?? this.system, false, PASSIVE, null, line, column);
-        this.drainQueue(line, column);
-        return;
+        // A callback with no IRP of its own: PASSIVE_LEVEL, the current process, NULL
+        // parameters, and no system frames below it.
+        return routineStep(target, () =>
+          m.runTop(target!, m.stackRoot, m.scenarioProcess ?? m.system, false, PASSIVE, null, line, column),
+        );
       }
       case 'repeat': {
-        this.tick(step);
         const n = Number.isFinite(step.count.value) && step.count.value > 0 ? Math.floor(step.count.value) : 0;
-        for (let i = 0; i < n; i++) {
-          this.tick(step);
-          this.runSteps(step.steps);
+        const body = this.compileSteps(step.steps);
+        if (!body) {
+          return () => {
+            if (++m.steps >= m.nextCheck) m.checkpoint(line, column);
+            m.skipEmptyIterations(n, line, column);
+          };
         }
-        return;
+        return () => {
+          if (++m.steps >= m.nextCheck) m.checkpoint(line, column);
+          // Every iteration counts one step, on top of the steps it runs.
+          for (let i = 0; i < n; i++) {
+            if (++m.steps >= m.nextCheck) m.checkpoint(line, column);
+            body();
+          }
+        };
       }
       case 'process': {
-        this.tick(step);
-        const saved = this.scenarioProcess;
         const p = this.tracker.process(step.name.value);
-        p.shown = true;
-        this.scenarioProcess = p;
-        this.runSteps(step.steps);
-        this.scenarioProcess = saved;
-        return;
+        const body = this.compileSteps(step.steps);
+        return () => {
+          if (++m.steps >= m.nextCheck) m.checkpoint(line, column);
+          const saved = m.scenarioProcess;
+          p.shown = true;
+          m.scenarioProcess = p;
+          body?.();
+          m.scenarioProcess = saved;
+        };
       }
-      case 'snapshot':
-        this.tick(step);
-        this.timeline.snapshot(this.steps, step.label ? step.label.value : null);
-        return;
-      case 'hittag':
-        this.tick(step);
-          this.tracker.setHitTag(step.tag ? (step.tag.value ?? (step.tag.raw + '    ').slice(0, 4)) : null);
-        return;
+      case 'snapshot': {
+        const label = step.label ? step.label.value : null;
+        return () => {
+          if (++m.steps >= m.nextCheck) m.checkpoint(line, column);
+          m.timeline.snapshot(m.steps, label);
+        };
+      }
+      case 'hittag': {
+        const tag = step.tag ? (step.tag.value ?? (step.tag.raw + '    ').slice(0, 4)) : null;
+        return () => {
+          if (++m.steps >= m.nextCheck) m.checkpoint(line, column);
+          m.tracker.setHitTag(tag);
+        };
+      }
       case 'error':
-        return;
+        return null;
     }
   }
 
   /** Runs the scenario to its end or to the first bug check. */
   run(scenario: Ast.Scenario): SimulationResult {
     let stop: BugCheck | null = null;
+    const body = this.compileSteps(scenario.steps);
     try {
-      this.runSteps(scenario.steps);
+      body?.();
     } catch (e) {
       if (e instanceof BugCheckStop) stop = e.bugcheck;
       else throw e;
@@ -1167,8 +1275,8 @@ export class Simulation {
  * PoolType (0 once freed, else the POOL_TYPE + 1), BlockSize in 16-byte units (capped at 0xFF),
  * PoolIndex 0 and PreviousSize 0.
  */
-export function poolHeader(b: PoolBlock, live: boolean): bigint {
+export function poolHeader(b: BlockInfo, live: boolean): bigint {
   const blockSize = Math.min(0xff, Math.ceil((b.size + 16) / 16));
-  const poolType = live ? (b.paged ? PAGED_POOL_TYPE : 0) + 1 : 0;
-  return (BigInt(tagToUlong(b.tag.tag)) << 32n) | (BigInt(poolType) << 24n) | (BigInt(blockSize) << 16n);
+  const poolType = live ? (b.site.paged ? PAGED_POOL_TYPE : 0) + 1 : 0;
+  return (BigInt(tagToUlong(b.site.tag.tag)) << 32n) | (BigInt(poolType) << 24n) | (BigInt(blockSize) << 16n);
 }

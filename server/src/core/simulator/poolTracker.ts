@@ -1,16 +1,21 @@
 /**
  * Driver Verifier's Pool Tracking, as the simulator keeps it: every live block of the driver,
- * per-tag counters as PoolMon and `!poolused` show them, the quota charged to each process,
- * and the MDLs whose pages are locked.
+ * per-tag counters as PoolMon and `!poolused` show them, and the quota charged to each process.
  *
  * Pool Tracking: https://learn.microsoft.com/windows-hardware/drivers/devtest/pool-tracking
- * ("Starting with Windows Vista, enabling the Pool Tracking option also enables the tracking
- * of locked pages"; since Windows 7 it also counts IoAllocateMdl, IoAllocateIrp,
- * RtlAnsiStringToUnicodeString, IoAllocateWorkItem, … — hence the system-tagged blocks here).
+ * (since Windows 7 it also counts IoAllocateMdl, IoAllocateIrp, RtlAnsiStringToUnicodeString,
+ * IoAllocateWorkItem… — hence the system-tagged blocks of the model).
+ *
+ * Blocks live in typed arrays ("slots"), not in one object each: a leaking scenario can hold
+ * millions of live blocks, and millions of small objects make the garbage collector the
+ * bottleneck (and cost ~4× the memory). A pointer value in the interpreter is a *handle*:
+ * slot + generation, so a pointer kept after its block was freed is recognised as stale (a
+ * double free) even when the slot holds a newer block. Freed slots wait in a quarantine of
+ * QUARANTINE_SLOTS frees before reuse — as Driver Verifier delays reuse of freed pool — so a
+ * double free still knows the block's tag, size and allocation site.
  */
 import type { BlockKind } from '../apis';
 import { FIRST_BLOCK_OFFSET } from './address';
-import type { StackNode } from './stack';
 
 /** One process's current quota charge (reports show the charge now, not a running total). */
 export class ProcessQuota {
@@ -18,7 +23,10 @@ export class ProcessQuota {
   nonPaged = 0;
   /** Listed in the `quota` report: named by a `process` step or ever charged. */
   shown = false;
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    readonly index: number,
+  ) {}
 }
 
 /** PoolMon's per-tag counters, split by pool. `diff` is allocs - frees. */
@@ -41,61 +49,69 @@ export class TagAccount {
   }
 }
 
-/** A completion routine set on an IRP by IoSetCompletionRoutineEx, with its 'IoCc' context. */
-export interface PendingCompletion {
-  routine: unknown;
-  context: PoolBlock;
-}
-
 /** Where a call sits in the script. */
 export interface CallSite {
   line: number;
   column: number;
 }
 
-/** One block the driver owns (or owned: `live` turns false when it is freed). */
-export class PoolBlock {
-  live = true;
-  prev: PoolBlock | null = null;
-  next: PoolBlock | null = null;
-  /** IRPs: the completion routine IoCallDriver will run. */
-  completion: PendingCompletion | null = null;
-  /** MDLs: pages described, ceil(Length / 4096). */
-  pages = 0;
-  /** MDLs: locked by MmProbeAndLockPages and not yet unlocked. */
-  locked = false;
-  lockSite: CallSite | null = null;
-  lockStack: StackNode | null = null;
-  /** A work item queued on this block and not yet run (queuing it twice is ignored). */
-  queued = false;
-
-  constructor(
-    /** Offset in the simulated pool region (address.ts). */
-    readonly address: number,
-    readonly tag: TagAccount,
-    readonly paged: boolean,
-    readonly size: number,
-    readonly kind: BlockKind,
-    readonly site: CallSite,
-    /** Innermost driver frame of the allocating call (no API frame). */
-    readonly stack: StackNode,
-    /** The process charged, for quota allocations. */
-    readonly quota: ProcessQuota | null,
-    readonly step: number,
-  ) {}
+/** What every block allocated at one call site shares (registered once per site). */
+export interface AllocationSite {
+  /** Registry index, set by `PoolTracker.registerSite`. */
+  id: number;
+  tag: TagAccount;
+  paged: boolean;
+  kind: BlockKind;
+  site: CallSite;
 }
 
-/**
- * Bytes of address space a block consumes. Capped, so that a long run of large blocks cannot
- * exhaust the synthetic address range (addresses are identities, not a heap layout).
- */
+/** A block's record, for reports and bug checks (live, or freed and still in quarantine). */
+export interface BlockInfo {
+  handle: number;
+  /** Offset in the simulated pool region (address.ts). */
+  address: number;
+  size: number;
+  site: AllocationSite;
+  /** Id of the innermost driver frame of the allocating call (StackNode registry). */
+  stackId: number;
+  quota: ProcessQuota | null;
+  step: number;
+  live: boolean;
+}
+
+/** NULL, as a pointer value. */
+export const NULL_HANDLE = 0;
+/** Slots per generation in a handle: handle = generation × SLOT_SPACE + slot + 1. */
+const SLOT_SPACE = 2 ** 26;
+/** Frees a slot waits before it can be reused. */
+export const QUARANTINE_SLOTS = 65536;
 const POOL_HEADER_BYTES = 16;
+/**
+ * Most address space one block consumes. Addresses are identities, not a heap layout; the cap
+ * keeps a long run of large blocks inside the synthetic range.
+ */
 const MAX_ADDRESS_STRIDE = 0x10000;
 
 export class PoolTracker {
-  /** Live blocks in allocation order (an intrusive list: O(1) insert and remove). */
-  private head: PoolBlock | null = null;
-  private tail: PoolBlock | null = null;
+  private capacity = 1024;
+  private addressOf = new Float64Array(this.capacity);
+  private sizeOf = new Float64Array(this.capacity);
+  private stepOf = new Float64Array(this.capacity);
+  private siteOf = new Int32Array(this.capacity);
+  private stackOf = new Int32Array(this.capacity);
+  private quotaOf = new Int32Array(this.capacity);
+  private generationOf = new Float64Array(this.capacity);
+  private liveOf = new Uint8Array(this.capacity);
+  /** Slots ever used (the high-water mark). */
+  private slotCount = 0;
+  /** Reusable slots (past quarantine), as a stack. */
+  private reusable = new Int32Array(1024);
+  private reusableCount = 0;
+  /** Freed slots waiting, oldest first (a ring). */
+  private readonly quarantine = new Int32Array(QUARANTINE_SLOTS);
+  private quarantineHead = 0;
+  private quarantineCount = 0;
+
   liveCount = 0;
   private nextOffset = FIRST_BLOCK_OFFSET;
 
@@ -104,15 +120,14 @@ export class PoolTracker {
   pagedUsed = 0;
   nonPagedUsed = 0;
 
+  private readonly sites: AllocationSite[] = [];
   private readonly tags = new Map<string, TagAccount>();
   /** Tags in sorted order, for reports and timeline points. */
   private sortedTags: TagAccount[] = [];
   private hitTag: string | null = null;
 
-  private readonly processes = new Map<string, ProcessQuota>();
-
-  /** MDLs with locked pages, oldest lock first (0xCB names the oldest). */
-  readonly lockedMdls = new Set<PoolBlock>();
+  private readonly processes: ProcessQuota[] = [];
+  private readonly processByName = new Map<string, ProcessQuota>();
 
   tagAccount(tag: string): TagAccount {
     let account = this.tags.get(tag);
@@ -131,6 +146,12 @@ export class PoolTracker {
     return this.sortedTags;
   }
 
+  registerSite(site: Omit<AllocationSite, 'id'>): AllocationSite {
+    const registered: AllocationSite = { id: this.sites.length, ...site };
+    this.sites.push(registered);
+    return registered;
+  }
+
   setHitTag(tag: string | null): void {
     this.hitTag = tag;
     for (const account of this.sortedTags) account.hit = account.tag === tag;
@@ -141,40 +162,114 @@ export class PoolTracker {
   }
 
   process(name: string): ProcessQuota {
-    let p = this.processes.get(name);
+    let p = this.processByName.get(name);
     if (!p) {
-      p = new ProcessQuota(name);
-      this.processes.set(name, p);
+      p = new ProcessQuota(name, this.processes.length);
+      this.processes.push(p);
+      this.processByName.set(name, p);
     }
     return p;
   }
 
   shownProcesses(): ProcessQuota[] {
-    return [...this.processes.values()].filter((p) => p.shown);
+    return this.processes.filter((p) => p.shown);
   }
 
-  allocate(
-    tag: TagAccount,
-    paged: boolean,
-    size: number,
-    kind: BlockKind,
-    site: CallSite,
-    stack: StackNode,
-    quota: ProcessQuota | null,
-    step: number,
-  ): PoolBlock {
+  // ------------------------------------------------------------------ handles
+
+  private slotOf(handle: number): number {
+    return (handle - 1) % SLOT_SPACE;
+  }
+
+  /** True when `handle` is a block that is allocated now (not NULL, not freed). */
+  isLive(handle: number): boolean {
+    if (handle <= 0) return false;
+    const slot = (handle - 1) % SLOT_SPACE;
+    return this.liveOf[slot] === 1 && this.generationOf[slot] === Math.floor((handle - 1) / SLOT_SPACE);
+  }
+
+  /** The allocation site of a live block (caller checked `isLive`). */
+  siteOfLive(handle: number): AllocationSite {
+    return this.sites[this.siteOf[(handle - 1) % SLOT_SPACE]];
+  }
+
+  /** The record of a block: live, or freed and still known (in quarantine); else undefined. */
+  info(handle: number): BlockInfo | undefined {
+    if (handle <= 0) return undefined;
+    const slot = this.slotOf(handle);
+    if (slot >= this.slotCount || this.generationOf[slot] !== Math.floor((handle - 1) / SLOT_SPACE)) return undefined;
+    const q = this.quotaOf[slot];
+    return {
+      handle,
+      address: this.addressOf[slot],
+      size: this.sizeOf[slot],
+      site: this.sites[this.siteOf[slot]],
+      stackId: this.stackOf[slot],
+      quota: q >= 0 ? this.processes[q] : null,
+      step: this.stepOf[slot],
+      live: this.liveOf[slot] === 1,
+    };
+  }
+
+  private grow(): void {
+    const cap = this.capacity * 2;
+    const f64 = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
+      const b = new Float64Array(cap);
+      b.set(a);
+      return b;
+    };
+    const i32 = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
+      const b = new Int32Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.addressOf = f64(this.addressOf);
+    this.sizeOf = f64(this.sizeOf);
+    this.stepOf = f64(this.stepOf);
+    this.generationOf = f64(this.generationOf);
+    this.siteOf = i32(this.siteOf);
+    this.stackOf = i32(this.stackOf);
+    this.quotaOf = i32(this.quotaOf);
+    const live = new Uint8Array(cap);
+    live.set(this.liveOf);
+    this.liveOf = live;
+    this.capacity = cap;
+  }
+
+  private takeSlot(): number {
+    if (this.reusableCount > 0) {
+      // A new generation: handles to the block that used this slot before become stale.
+      const slot = this.reusable[--this.reusableCount];
+      this.generationOf[slot]++;
+      return slot;
+    }
+    if (this.slotCount === this.capacity) {
+      if (this.capacity >= SLOT_SPACE) throw new RangeError('more than 67,108,864 pool blocks');
+      this.grow();
+    }
+    return this.slotCount++;
+  }
+
+  // ------------------------------------------------------------------ pool operations
+
+  /** Records a new block; returns its handle. */
+  allocate(site: AllocationSite, size: number, stackId: number, quota: ProcessQuota | null, step: number): number {
+    const slot = this.takeSlot();
+    const generation = this.generationOf[slot];
     const address = this.nextOffset + POOL_HEADER_BYTES;
     const body = size > MAX_ADDRESS_STRIDE ? MAX_ADDRESS_STRIDE : size < 1 ? 1 : size;
     this.nextOffset += POOL_HEADER_BYTES + ((body + 15) & ~15);
-    const block = new PoolBlock(address, tag, paged, size, kind, site, stack, quota, step);
-    if (this.tail) {
-      this.tail.next = block;
-      block.prev = this.tail;
-    } else this.head = block;
-    this.tail = block;
+    this.addressOf[slot] = address;
+    this.sizeOf[slot] = size;
+    this.stepOf[slot] = step;
+    this.siteOf[slot] = site.id;
+    this.stackOf[slot] = stackId;
+    this.quotaOf[slot] = quota ? quota.index : -1;
+    this.liveOf[slot] = 1;
     this.liveCount++;
     this.allocations++;
-    if (paged) {
+    const tag = site.tag;
+    if (site.paged) {
       tag.pagedAllocs++;
       tag.pagedUsed += size;
       this.pagedUsed += size;
@@ -185,41 +280,58 @@ export class PoolTracker {
     }
     if (quota) {
       quota.shown = true;
-      if (paged) quota.paged += size;
+      if (site.paged) quota.paged += size;
       else quota.nonPaged += size;
     }
-    return block;
+    return generation * SLOT_SPACE + slot + 1;
   }
 
-  free(block: PoolBlock): void {
-    block.live = false;
-    const { prev, next } = block;
-    if (prev) prev.next = next;
-    else this.head = next;
-    if (next) next.prev = prev;
-    else this.tail = prev;
-    block.prev = block.next = null;
+  /** Frees a live block (caller checked `isLive`). */
+  free(handle: number): void {
+    const slot = (handle - 1) % SLOT_SPACE;
+    this.liveOf[slot] = 0;
     this.liveCount--;
     this.frees++;
-    const tag = block.tag;
-    if (block.paged) {
+    const site = this.sites[this.siteOf[slot]];
+    const size = this.sizeOf[slot];
+    const tag = site.tag;
+    if (site.paged) {
       tag.pagedFrees++;
-      tag.pagedUsed -= block.size;
-      this.pagedUsed -= block.size;
+      tag.pagedUsed -= size;
+      this.pagedUsed -= size;
     } else {
       tag.nonPagedFrees++;
-      tag.nonPagedUsed -= block.size;
-      this.nonPagedUsed -= block.size;
+      tag.nonPagedUsed -= size;
+      this.nonPagedUsed -= size;
     }
-    const quota = block.quota;
-    if (quota) {
-      if (block.paged) quota.paged -= block.size;
-      else quota.nonPaged -= block.size;
+    const q = this.quotaOf[slot];
+    if (q >= 0) {
+      const quota = this.processes[q];
+      if (site.paged) quota.paged -= size;
+      else quota.nonPaged -= size;
+    }
+    // Into quarantine; the oldest quarantined slot becomes reusable when it is full.
+    if (this.quarantineCount === QUARANTINE_SLOTS) {
+      const oldest = this.quarantine[this.quarantineHead];
+      this.quarantine[this.quarantineHead] = slot;
+      this.quarantineHead = (this.quarantineHead + 1) % QUARANTINE_SLOTS;
+      if (this.reusableCount === this.reusable.length) {
+        const bigger = new Int32Array(this.reusable.length * 2);
+        bigger.set(this.reusable);
+        this.reusable = bigger;
+      }
+      this.reusable[this.reusableCount++] = oldest;
+    } else {
+      this.quarantine[(this.quarantineHead + this.quarantineCount) % QUARANTINE_SLOTS] = slot;
+      this.quarantineCount++;
     }
   }
 
-  /** Live blocks, oldest first. */
-  *liveBlocks(): IterableIterator<PoolBlock> {
-    for (let b = this.head; b; b = b.next) yield b;
+  /** Handles of the live blocks, oldest allocation first (addresses grow with time). */
+  liveHandles(): number[] {
+    const slots: number[] = [];
+    for (let s = 0; s < this.slotCount; s++) if (this.liveOf[s] === 1) slots.push(s);
+    slots.sort((a, b) => this.addressOf[a] - this.addressOf[b]);
+    return slots.map((s) => this.generationOf[s] * SLOT_SPACE + s + 1);
   }
 }

@@ -12,6 +12,8 @@ import type { StackFrame } from './result';
 export class StackNode {
   private children: Map<string, StackNode> | undefined;
   private frames: StackFrame[] | undefined;
+  /** Index in the registry shared by every node of one tree (blocks store this number). */
+  readonly id: number;
 
   constructor(
     /** `nt!ExAllocatePoolWithTag`, `Leaky!ReadDispatch`, `nt!IofCallDriver`. */
@@ -19,7 +21,12 @@ export class StackNode {
     /** Script line, for driver frames only. */
     readonly line: number | undefined,
     readonly parent: StackNode | null,
-  ) {}
+    /** Every node of the tree, by id. */
+    readonly registry: StackNode[] = [],
+  ) {
+    this.id = registry.length;
+    registry.push(this);
+  }
 
   /** The node for `frame` (at `line`) called from this one, created once per path. */
   child(frame: string, line: number | undefined): StackNode {
@@ -28,7 +35,7 @@ export class StackNode {
     if (!map) map = this.children = new Map();
     let node = map.get(key);
     if (!node) {
-      node = new StackNode(frame, line, this);
+      node = new StackNode(frame, line, this, this.registry);
       map.set(key, node);
     }
     return node;
