@@ -11,6 +11,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parse } from '../../server/src/core/parser';
 import { lint } from '../../server/src/core/linter';
+import { check } from '../../server/src/core/checker';
+import { runnableErrors, simulate } from '../../server/src/core/simulator/index';
+import { renderReports } from '../../server/src/core/reports/index';
 import type { ProcessStep, RepeatStep, ScenarioStep, SnapshotStep } from '../../server/src/core/ast';
 import { fcParams } from './config';
 import { diagnosticProblems } from './invariants';
@@ -165,4 +168,45 @@ describe('hostile input: parse and lint', () => {
       fcParams(2_000, 0.2),
     );
   });
+});
+
+describe('hostile input: simulation results and reports keep it as data', () => {
+  function hostileRun(s: string, tag: string) {
+    const text = [
+      `driver ${quoted(s)};`,
+      'global g_Ctx;',
+      `entry DriverEntry { g_Ctx = ExAllocatePoolWithTag(NonPagedPoolNx, 64, '${tag}'); }`,
+      `dispatch IRP_MJ_READ ReadDispatch { q = ExAllocatePoolWithQuotaTag(PagedPool, 32, '${tag}'); }`,
+      `scenario ${quoted(s)} {`,
+      `    hittag '${tag}';`,
+      '    load;',
+      `    process ${quoted(s)} { irp IRP_MJ_READ; snapshot ${quoted(s)}; }`,
+      '}',
+      '',
+    ].join('\n');
+    const p = parse(text);
+    const c = check(p.script);
+    assert.deepEqual(runnableErrors([...p.diagnostics, ...c.diagnostics]), []);
+    return simulate(p.script, c.symbols, { file: 'hostile.drvm', scenario: s });
+  }
+
+  for (const s of HOSTILE_STRINGS) {
+    it(`${JSON.stringify(s)} comes back unchanged in driver, scenario, quota process and timeline label`, () => {
+      const r = hostileRun(s, '<sc>');
+      assert.equal(r.driver, s);
+      assert.equal(r.scenario, s);
+      assert.ok(r.quota.some((q) => q.process === s), `quota rows: ${JSON.stringify(r.quota.map((q) => q.process))}`);
+      assert.ok(r.timeline.some((t) => t.label === s), 'snapshot label kept');
+      assert.ok(r.poolused.some((row) => row.tag === '<sc>'));
+      assert.ok(r.hits.length >= 2 && r.hits.every((h) => h.tag === '<sc>'));
+      // JSON (simulate --json, the worker transport) round-trips the strings exactly.
+      const back = JSON.parse(JSON.stringify(r)) as typeof r;
+      assert.equal(back.driver, s);
+      assert.equal(back.scenario, s);
+      // Text reports are text: the tag and names appear verbatim (HTML escaping is the webview's job).
+      const text = renderReports(r, ['all'], { file: 'hostile.drvm' });
+      assert.ok(text.includes('<sc>'), 'the tag is in the reports');
+      assert.ok(text.includes(s) || !text.includes('Quota'), 'the process name is in the quota report');
+    });
+  }
 });
