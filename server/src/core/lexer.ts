@@ -16,26 +16,55 @@ import { padTag } from './apis';
 
 export type TokenKind = 'identifier' | 'number' | 'string' | 'tag' | 'percent' | 'punct' | 'invalid' | 'eof';
 
-export interface Token {
-  kind: TokenKind;
-  /** The source text of the token. */
-  text: string;
-  start: Position;
-  end: Position;
-  /** `{start, end}`, shared by the leaf node the parser makes of this token. */
-  range: Range;
-  /** True when only whitespace and comments precede the token on its line. */
-  lineStart: boolean;
+/**
+ * One token. Its positions are built only when asked for: most punctuation never needs them,
+ * and not allocating them keeps the garbage collector out of the hot path. A token never
+ * spans lines (strings and tags end at the end of their line; comments are not tokens).
+ */
+export class Token {
   /** `number`: value with K/M applied; `percent`: the percentage. */
-  num?: number;
+  num: number | undefined = undefined;
   /** `string`: the unescaped value; `tag`: the characters between the quotes. */
-  str?: string;
+  str: string | undefined = undefined;
   /** `tag`: the padded display form, or undefined when the tag is invalid or unterminated. */
-  tagValue?: string;
+  tagValue: string | undefined = undefined;
   /** `tag`/`string`: the closing quote is missing (already reported by the lexer). */
-  unterminated?: boolean;
+  unterminated = false;
   /** `invalid`: why the text is not a token. */
-  error?: string;
+  error: string | undefined = undefined;
+  private cachedRange: Range | undefined = undefined;
+
+  constructor(
+    readonly kind: TokenKind,
+    /** The source text of the token. */
+    readonly text: string,
+    readonly offset: number,
+    readonly line: number,
+    readonly column: number,
+    /** True when only whitespace and comments precede the token on its line. */
+    readonly lineStart: boolean,
+  ) {}
+
+  /** `{start, end}`, shared by the leaf node the parser makes of this token. */
+  get range(): Range {
+    let r = this.cachedRange;
+    if (r === undefined) {
+      const len = this.text.length;
+      r = this.cachedRange = {
+        start: { line: this.line, column: this.column, offset: this.offset },
+        end: { line: this.line, column: this.column + len, offset: this.offset + len },
+      };
+    }
+    return r;
+  }
+
+  get start(): Position {
+    return this.range.start;
+  }
+
+  get end(): Position {
+    return this.range.end;
+  }
 }
 
 export interface LexResult {
@@ -81,6 +110,7 @@ function isSpace(c: number): boolean {
   return c === CH_SPACE || c === CH_TAB || c === CH_VT || c === CH_FF || c === CH_NBSP || c === CH_BOM;
 }
 /** `| , ; ( ) { } =` */
+const PUNCT_TEXT: Record<number, string> = { 124: '|', 44: ',', 59: ';', 40: '(', 41: ')', 123: '{', 125: '}', 61: '=' };
 function isPunct(c: number): boolean {
   return c === 124 || c === 44 || c === 59 || c === 40 || c === 41 || c === 123 || c === 125 || c === CH_EQ;
 }
@@ -157,23 +187,8 @@ export class Lexer {
     this.diagnostics.push({ rule: 'syntax-error', severity: 'error', range: { start, end }, message });
   }
 
-  // Every token gets the same object shape (all fields present) so property access stays
-  // monomorphic: this is the hot path of the whole front end.
-  private make(kind: TokenKind, startOffset: number, start: Position, extra?: Partial<Token>): Token {
-    const end = this.pos(this.i);
-    const tok: Token = {
-      kind,
-      text: this.text.slice(startOffset, this.i),
-      start,
-      end,
-      range: { start, end },
-      lineStart: this.atLineStart,
-      num: extra?.num,
-      str: extra?.str,
-      tagValue: extra?.tagValue,
-      unterminated: extra?.unterminated,
-      error: extra?.error,
-    };
+  private make(kind: TokenKind, startOffset: number, startColumn: number, text?: string): Token {
+    const tok = new Token(kind, text ?? this.text.slice(startOffset, this.i), startOffset, this.line, startColumn, this.atLineStart);
     this.atLineStart = false;
     return tok;
   }
@@ -199,18 +214,19 @@ export class Lexer {
       }
 
       const startOffset = this.i;
-      const start = this.pos(this.i);
+      const startColumn = startOffset - this.lineStartOffset + 1;
 
       if (isIdentStart(c)) {
         let i = this.i + 1;
         while (i < n && isIdentPart(text.charCodeAt(i))) i++;
         this.i = i;
-        return this.make('identifier', startOffset, start);
+        return this.make('identifier', startOffset, startColumn);
       }
 
-      if (isDigit(c)) return this.lexNumber(startOffset, start);
+      if (isDigit(c)) return this.lexNumber(startOffset, startColumn);
 
       if (c === CH_SLASH && text.charCodeAt(this.i + 1) === CH_SLASH) {
+        const start = this.pos(startOffset);
         let i = this.i;
         while (i < n) {
           const d = text.charCodeAt(i);
@@ -223,6 +239,7 @@ export class Lexer {
       }
 
       if (c === CH_SLASH && text.charCodeAt(this.i + 1) === CH_STAR) {
+        const start = this.pos(startOffset);
         this.i += 2;
         let closed = false;
         while (this.i < n) {
@@ -275,7 +292,9 @@ export class Lexer {
           value += text[this.i];
           this.i++;
         }
-        const tok = this.make('string', startOffset, start, { str: value, unterminated: !closed });
+        const tok = this.make('string', startOffset, startColumn);
+        tok.str = value;
+        tok.unterminated = !closed;
         if (!closed) this.syntaxError(tok.start, tok.end, 'unterminated string: add \'"\' before the end of the line');
         return tok;
       }
@@ -295,50 +314,37 @@ export class Lexer {
         }
         const raw = text.slice(rawStart, this.i);
         if (closed) this.i++;
-        const tok = this.make('tag', startOffset, start, {
-          str: raw,
-          tagValue: closed ? tagDisplayValue(raw) : undefined,
-          unterminated: !closed,
-        });
+        const tok = this.make('tag', startOffset, startColumn);
+        tok.str = raw;
+        tok.tagValue = closed ? tagDisplayValue(raw) : undefined;
+        tok.unterminated = !closed;
         if (!closed) this.syntaxError(tok.start, tok.end, "unterminated pool tag: add the closing \"'\" (a tag is written 'Abc ')");
         return tok;
       }
 
       if ((c === CH_EQ || c === CH_BANG) && text.charCodeAt(this.i + 1) === CH_EQ) {
         this.i += 2;
-        return this.make('punct', startOffset, start);
+        return this.make('punct', startOffset, startColumn, c === CH_EQ ? '==' : '!=');
       }
       if (isPunct(c)) {
         this.i++;
-        return this.make('punct', startOffset, start);
+        return this.make('punct', startOffset, startColumn, PUNCT_TEXT[c]);
       }
 
       // A run of characters that start no token: one invalid token, one error at most.
       this.i++;
       while (this.i < n && !startsToken(text.charCodeAt(this.i))) this.i++;
       const bad = text.slice(startOffset, this.i);
-      return this.make('invalid', startOffset, start, {
-        error: `${bad.length === 1 ? 'character' : 'characters'} ${quoteForMessage(bad)} ${bad.length === 1 ? 'is' : 'are'} not part of the language`,
-      });
+      const tok = this.make('invalid', startOffset, startColumn, bad);
+      tok.error = `${bad.length === 1 ? 'character' : 'characters'} ${quoteForMessage(bad)} ${bad.length === 1 ? 'is' : 'are'} not part of the language`;
+      return tok;
     }
-    const end = this.pos(n);
-    return {
-      kind: 'eof',
-      text: '',
-      start: end,
-      end,
-      range: { start: end, end },
-      lineStart: true,
-      num: undefined,
-      str: undefined,
-      tagValue: undefined,
-      unterminated: undefined,
-      error: undefined,
-    };
+    this.atLineStart = true;
+    return this.make('eof', n, n - this.lineStartOffset + 1, '');
   }
 
   /** Numbers (`4096`, `0x1000`, `4K`, `2M`) and percentages (`5%`, `0.5%`). */
-  private lexNumber(startOffset: number, start: Position): Token {
+  private lexNumber(startOffset: number, startColumn: number): Token {
     const text = this.text;
     const n = this.n;
     let i = this.i;
@@ -384,9 +390,12 @@ export class Lexer {
     }
     this.i = i;
     if (problem) {
-      const bad = text.slice(startOffset, i);
-      return this.make('invalid', startOffset, start, { error: `${quoteForMessage(bad)} is not a valid number: ${problem}` });
+      const bad = this.make('invalid', startOffset, startColumn);
+      bad.error = `${quoteForMessage(text.slice(startOffset, i))} is not a valid number: ${problem}`;
+      return bad;
     }
-    return this.make(isPercent ? 'percent' : 'number', startOffset, start, { num: value });
+    const tok = this.make(isPercent ? 'percent' : 'number', startOffset, startColumn);
+    tok.num = value;
+    return tok;
   }
 }

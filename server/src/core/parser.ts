@@ -106,16 +106,21 @@ class Parser {
   /** Tokens consumed so far (recovery uses it to make sure it made progress). */
   private consumed = 0;
   private depth = 0;
-  private prevEnd: Position;
+  /** The last consumed token: its end is where a statement or node that ends now ends. */
+  private prevTok: Token | undefined;
 
   constructor(text: string) {
     this.lexer = new Lexer(text);
     this.comments = this.lexer.comments;
     this.cur = this.lexer.next();
-    this.prevEnd = this.cur.start;
   }
 
   // ------------------------------------------------------------------ token helpers
+
+  /** End of the last consumed token (start of the text before any). */
+  private get prevEnd(): Position {
+    return this.prevTok ? this.prevTok.end : { line: 1, column: 1, offset: 0 };
+  }
 
   private get tok(): Token {
     return this.cur;
@@ -137,7 +142,7 @@ class Parser {
       this.consumed++;
       this.cur = this.ahead.length ? this.ahead.shift()! : this.lexer.next();
     }
-    this.prevEnd = t.end;
+    this.prevTok = t;
     return t;
   }
 
