@@ -1,0 +1,144 @@
+/**
+ * Language-server latency over a real stdio connection (`node dist/cli.js lsp --stdio`), on
+ * generated 1k / 10k / 50k-line scripts:
+ *   - edit → diagnostics: from sending a one-line didChange to receiving publishDiagnostics for
+ *     that version. Includes the server's debounce (set to BENCH_DEBOUNCE_MS below via
+ *     `initializationOptions.diagnosticsDelay`); the "after debounce" column subtracts it, and
+ *     "analysis" is the server's own timing (poolscope/validated).
+ *   - hover and completion round trips on an idle document, and hover sent while a validation of
+ *     the same document is in progress (what a user typing in a big file feels).
+ *   - server RSS with the 50k-line script open.
+ * Baseline measured in the same run: a trivial request round trip (poolscope/getHitTag).
+ * Targets: edit→diagnostics p95 < 100 ms at 10k lines, hover/completion p95 < 30 ms,
+ * RSS < 300 MB at 50k lines. Run: `npm run bench -- lsp` (after `node scripts/build.mjs`).
+ */
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { CompletionRequest, HoverRequest } from 'vscode-languageserver-protocol/node';
+import { GetHitTagRequest, ServerStatusRequest, ValidatedNotification, type ValidatedParams } from '../server/src/protocol';
+import { TestClient } from '../test/lsp/client';
+
+const BENCH_DEBOUNCE_MS = 50;
+
+function tagOf(i: number): string {
+  const a = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+  return 'B' + a[Math.floor(i / 2704) % 52] + a[Math.floor(i / 52) % 52] + a[i % 52];
+}
+
+/** A script of about `lines` lines: helpers, DPCs and work items that allocate, free, queue. */
+export function generateScript(lines: number): string {
+  const out: string[] = ['driver "Bench.sys";', 'global g_Ctx;', 'list g_Pending, g_Done;', ''];
+  out.push('entry DriverEntry {', "    g_Ctx = ExAllocatePool2(POOL_FLAG_NON_PAGED, 0x200, 'BCtx');", '}', '');
+  out.push('unload DriverUnload {', "    foreach p in g_Pending { ExFreePoolWithTag(p, 'BAAA'); }", '    ExFreePool(g_Ctx);', '}', '');
+  out.push('dispatch IRP_MJ_READ ReadDispatch {', '    Helper0(g_Ctx);', '}', '');
+  let i = 0;
+  while (out.length < lines - 12) {
+    const tag = tagOf(i);
+    if (i % 10 === 9) {
+      out.push(`dpc Dpc${i} {`, `    s = ExAllocatePool2(POOL_FLAG_NON_PAGED, ${64 + (i % 7)}, '${tag}');`, `    if (s == NULL) return;`);
+      out.push(`    Helper${i - 1}(s);`, `    b = pop g_Pending;`, `    if (b != NULL) ExFreePool(b);`, '}', '');
+    } else {
+      out.push(`routine Helper${i}(p) {`, `    b = ExAllocatePool2(POOL_FLAG_NON_PAGED, ${16 + (i % 100)}, '${tag}');`, '    if (b == NULL) return;');
+      out.push('    if (chance(5%)) {', `        ExFreePoolWithTag(b, '${tag}');`, '        return;', '    }');
+      out.push('    push g_Pending, b;', i > 0 && i % 10 !== 0 ? `    Helper${i - 1}(p);` : '    KeAcquireSpinLock(L);', i > 0 && i % 10 !== 0 ? '' : '    KeReleaseSpinLock(L);', '}', '');
+    }
+    i++;
+  }
+  out.push('scenario bench {', '    load;', '    process "app.exe" { repeat 10 { irp IRP_MJ_READ; } }', '    unload;', '}', '');
+  return out.join('\n');
+}
+
+function percentile(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+
+const fmt = (n: number): string => n.toFixed(1).padStart(7);
+
+async function timed<T>(f: () => Promise<T>): Promise<number> {
+  const t0 = performance.now();
+  await f();
+  return performance.now() - t0;
+}
+
+export async function run(): Promise<void> {
+  const { client } = await TestClient.start({ initializationOptions: { diagnosticsDelay: BENCH_DEBOUNCE_MS } });
+  try {
+    // Baseline: the cost of a round trip that does no work.
+    for (let i = 0; i < 20; i++) await client.connection.sendRequest(GetHitTagRequest);
+    const base: number[] = [];
+    for (let i = 0; i < 200; i++) base.push(await timed(() => client.connection.sendRequest(GetHitTagRequest)));
+    console.log(`baseline round trip (poolscope/getHitTag): p50 ${percentile(base, 50).toFixed(2)} ms, p95 ${percentile(base, 95).toFixed(2)} ms`);
+    console.log(`debounce: ${BENCH_DEBOUNCE_MS} ms (included in edit→diag; subtracted in "after debounce")`);
+    console.log('');
+    console.log('  lines   open→diag | edit→diag p50    p95 | after debounce p95 | analysis p95 | hover p50    p95 | compl p50    p95 | hover during validation max');
+
+    for (const size of [1000, 10000, 50000]) {
+      const text = generateScript(size);
+      const lineCount = text.split('\n').length;
+      const uri = pathToFileURL(`/bench/lsp-${size}.drvm`).href;
+      const t0 = performance.now();
+      await client.open(uri, text);
+      await client.diagnosticsFor(uri, 1, 120000);
+      const openMs = performance.now() - t0;
+
+      // One-line edits in the middle of the file: change a size literal.
+      const lines = text.split('\n');
+      const editLine = lines.findIndex((l, idx) => idx > lines.length / 2 && /ExAllocatePool2\(POOL_FLAG_NON_PAGED, \d+,/.test(l));
+      const col = lines[editLine].indexOf('NON_PAGED, ') + 'NON_PAGED, '.length;
+      const edits: number[] = [];
+      const analysis: number[] = [];
+      const rounds = size >= 50000 ? 15 : 30;
+      for (let r = 0; r < rounds; r++) {
+        const digit = String(r % 10);
+        const start = performance.now();
+        const version = await client.change(uri, [{ range: { start: { line: editLine, character: col }, end: { line: editLine, character: col + 1 } }, text: digit }]);
+        const validated = client.waitFor<ValidatedParams>(ValidatedNotification.method, (p) => p.uri === uri && p.version === version, 120000);
+        await client.diagnosticsFor(uri, version, 120000);
+        edits.push(performance.now() - start);
+        analysis.push((await validated).durationMs);
+      }
+
+      // Hover / completion on an idle document.
+      const hovers: number[] = [];
+      const completions: number[] = [];
+      const tagLines = lines.map((l, idx) => ({ l, idx })).filter((x) => x.l.includes("ExAllocatePool2(POOL_FLAG_NON_PAGED"));
+      for (let r = 0; r < 50; r++) {
+        const { l, idx } = tagLines[(r * 7919) % tagLines.length];
+        const tagCol = l.indexOf("'") + 2;
+        const apiCol = l.indexOf('ExAllocatePool2') + 3;
+        hovers.push(await timed(() => client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: idx, character: r % 2 ? tagCol : apiCol } })));
+        const argCol = l.indexOf('(') + 1;
+        completions.push(await timed(() => client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line: idx, character: argCol } })));
+      }
+
+      // Hover while a validation of this document is under way (sent just after the debounce fires).
+      const during: number[] = [];
+      for (let r = 0; r < 5; r++) {
+        const version = await client.change(uri, [{ range: { start: { line: editLine, character: col }, end: { line: editLine, character: col + 1 } }, text: String(r) }]);
+        const diag = client.diagnosticsFor(uri, version, 120000);
+        const { l, idx } = tagLines[r];
+        const hoverStart = performance.now();
+        const hover = client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: idx, character: l.indexOf("'") + 2 } });
+        await hover;
+        during.push(performance.now() - hoverStart);
+        await diag;
+      }
+
+      console.log(
+        `${String(lineCount).padStart(7)} ${fmt(openMs)} ms | ${fmt(percentile(edits, 50))} ${fmt(percentile(edits, 95))} | ${fmt(percentile(edits, 95) - BENCH_DEBOUNCE_MS)}            | ${fmt(percentile(analysis, 95))}      | ${fmt(percentile(hovers, 50))} ${fmt(percentile(hovers, 95))} | ${fmt(percentile(completions, 50))} ${fmt(percentile(completions, 95))} | ${fmt(Math.max(...during))}`,
+      );
+      if (size === 50000) {
+        const status = await client.connection.sendRequest(ServerStatusRequest);
+        console.log(`server RSS with the ${lineCount}-line script open: ${(status.rssBytes / 1048576).toFixed(0)} MB (target < 300 MB)`);
+      }
+      if (size === 10000) {
+        const p95 = percentile(edits, 95);
+        console.log(`   10k target edit→diagnostics p95 < 100 ms: ${p95 < 100 ? 'met' : 'NOT met'} (${p95.toFixed(1)} ms)`);
+      }
+      await client.close(uri);
+    }
+  } finally {
+    await client.stop();
+  }
+}
