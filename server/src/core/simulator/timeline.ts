@@ -7,7 +7,8 @@
  * point is dropped and the interval doubles: the samples stay evenly spaced (all at multiples
  * of the current interval), there are never more than MAX_SAMPLES of them, and the total work
  * is O(MAX_SAMPLES × log(steps)). A `snapshot` step adds a labelled point on top of those
- * (kept apart, never decimated, at most MAX_SNAPSHOTS). The end of the run is always sampled.
+ * (kept apart, never decimated, at most MAX_SNAPSHOTS). The end of the run is always sampled
+ * (unless a snapshot already sits on the last step).
  */
 import type { TimelinePoint } from './result';
 import type { PoolTracker } from './poolTracker';
@@ -49,13 +50,18 @@ export class TimelineRecorder {
 
   /** A labelled `snapshot` point. */
   snapshot(step: number, label: string | null): void {
-    if (this.snapshots.length < MAX_SNAPSHOTS) this.snapshots.push(this.point(step, label));
+    if (this.snapshots.length >= MAX_SNAPSHOTS) return;
+    // A regular sample taken as this step began shows the same state: the snapshot replaces it.
+    const last = this.regular[this.regular.length - 1];
+    if (last && last.step === step) this.regular.pop();
+    this.snapshots.push(this.point(step, label));
   }
 
   /** All points in step order; the final state of the run is the last regular point. */
   finish(step: number): TimelinePoint[] {
     const last = this.regular[this.regular.length - 1];
-    if (!last || last.step !== step) {
+    const lastSnapshot = this.snapshots[this.snapshots.length - 1];
+    if ((!last || last.step !== step) && (!lastSnapshot || lastSnapshot.step !== step)) {
       this.makeRoom();
       this.regular.push(this.point(step, null));
     }
