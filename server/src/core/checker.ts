@@ -73,7 +73,8 @@ class Checker {
   private readonly lists = new Map<string, Identifier>();
   private readonly dispatch = new Map<string, Routine>();
   private readonly locals = new Map<Routine, Set<string>>();
-  private readonly resolved = new Map<Call, ResolvedCall>();
+  /** One resolution per callee name: a call resolves by its name alone (routine first, then API). */
+  private readonly resolved = new Map<string, ResolvedCall>();
   private entry: Routine | undefined;
   private unload: Routine | undefined;
 
@@ -351,19 +352,15 @@ class Checker {
 
   private checkCall(call: Call, r: Routine, locals: Set<string>, assignedTo: Identifier | undefined): void {
     const name = call.callee.name;
-    const helper = this.routines.get(name);
-    if (helper) {
-      this.resolved.set(call, { kind: 'helper', routine: helper });
-      this.checkHelperCall(call, helper, r, locals, assignedTo);
+    const resolved = this.resolve(name);
+    if (resolved.kind === 'helper') {
+      this.checkHelperCall(call, resolved.routine, r, locals, assignedTo);
       return;
     }
-    const api = API_BY_NAME.get(name);
-    if (api) {
-      this.resolved.set(call, { kind: 'api', api });
-      this.checkApiCall(call, api, r, locals, assignedTo);
+    if (resolved.kind === 'api') {
+      this.checkApiCall(call, resolved.api, r, locals, assignedTo);
       return;
     }
-    this.resolved.set(call, { kind: 'unknown' });
     for (const a of call.args) if (a.type === 'tag') this.checkTag(a);
     const d = this.names.get(name);
     const local = locals.has(name);
@@ -374,6 +371,17 @@ class Checker {
         ? `'${name}' is ${local ? `a local of '${r.name.name}'` : describeDeclared(d!)}, not a routine or an API: it cannot be called`
         : `'${name}' is neither a routine of this script nor an API of the model${didYouMean(name, [...this.routines.keys(), ...API_BY_NAME.keys()])}: the call cannot be analysed or simulated`,
     );
+  }
+
+  private resolve(name: string): ResolvedCall {
+    let r = this.resolved.get(name);
+    if (r === undefined) {
+      const helper = this.routines.get(name);
+      const api = helper ? undefined : API_BY_NAME.get(name);
+      r = helper ? { kind: 'helper', routine: helper } : api ? { kind: 'api', api } : { kind: 'unknown' };
+      this.resolved.set(name, r);
+    }
+    return r;
   }
 
   private checkHelperCall(call: Call, helper: Routine, r: Routine, locals: Set<string>, assignedTo: Identifier | undefined): void {
@@ -424,25 +432,23 @@ class Checker {
         `${api.name} takes ${plural(params.length, 'argument')} in the model (${params.map((p) => p.name).join(', ') || 'none'}), found ${call.args.length}: the model cannot tell what the call does`,
       );
     }
-    call.args.forEach((a, index) => {
+    for (let index = 0; index < call.args.length; index++) {
+      const a = call.args[index];
       const p = params[index];
       if (p) this.checkApiArgument(api, p, a, r, locals);
       else if (a.type === 'tag') this.checkTag(a);
-    });
+    }
   }
 
   private checkApiArgument(api: ApiInfo, p: ApiParameter, a: Argument, r: Routine, locals: Set<string>): void {
-    const where = `argument ${p.name} of ${api.name}`;
     if (a.type === 'tag') this.checkTag(a);
-    const wrongShape = (expected: string): void =>
-      this.report('bad-argument', a.range, `${where} must be ${expected}, found ${describeArgument(a)}`);
 
     switch (p.kind) {
       case 'poolType': {
-        if (a.type !== 'identifier') return wrongShape('a POOL_TYPE name (NonPagedPoolNx, PagedPool, …)');
+        if (a.type !== 'identifier') return this.wrongShape(api, p, a, 'a POOL_TYPE name (NonPagedPoolNx, PagedPool, …)');
         if (POOL_TYPE_BY_NAME.has(a.name)) return;
         if (POOL_FLAG_BY_NAME.has(a.name)) {
-          this.report('bad-argument', a.range, `${where} is a POOL_TYPE, not a POOL_FLAG_* flag: '${a.name}' belongs to ExAllocatePool2/3`);
+          this.report('bad-argument', a.range, `argument ${p.name} of ${api.name} is a POOL_TYPE, not a POOL_FLAG_* flag: '${a.name}' belongs to ExAllocatePool2/3`);
           return;
         }
         this.report(
@@ -453,7 +459,7 @@ class Checker {
         return;
       }
       case 'poolFlags': {
-        if (a.type !== 'identifier' && a.type !== 'flags') return wrongShape("POOL_FLAG_* names joined by '|'");
+        if (a.type !== 'identifier' && a.type !== 'flags') return this.wrongShape(api, p, a, "POOL_FLAG_* names joined by '|'");
         const names = a.type === 'flags' ? a.names : [a];
         const poolFlags: string[] = [];
         let allKnown = true;
@@ -463,7 +469,7 @@ class Checker {
             if (info.pool) poolFlags.push(f.name);
           } else if (POOL_TYPE_BY_NAME.has(f.name)) {
             allKnown = false;
-            this.report('bad-argument', f.range, `${where} takes POOL_FLAG_* flags, not the POOL_TYPE '${f.name}': use POOL_FLAG_${f.name === 'PagedPool' ? 'PAGED' : 'NON_PAGED'}`);
+            this.report('bad-argument', f.range, `argument ${p.name} of ${api.name} takes POOL_FLAG_* flags, not the POOL_TYPE '${f.name}': use POOL_FLAG_${f.name === 'PagedPool' ? 'PAGED' : 'NON_PAGED'}`);
           } else {
             allKnown = false;
             this.report(
@@ -492,11 +498,11 @@ class Checker {
       }
       case 'size':
       case 'number':
-        if (a.type !== 'number') wrongShape(p.kind === 'size' ? 'a size in bytes (4096, 0x1000, 4K)' : 'a number');
+        if (a.type !== 'number') this.wrongShape(api, p, a, p.kind === 'size' ? 'a size in bytes (4096, 0x1000, 4K)' : 'a number');
         return;
       case 'tag':
         if (a.type !== 'tag') {
-          wrongShape(
+          this.wrongShape(api, p, a, 
             a.type === 'identifier'
               ? `a pool tag literal such as 'Abc ' (the model has no #define; write the tag itself)`
               : `a pool tag literal such as 'Abc '`,
@@ -504,7 +510,7 @@ class Checker {
         }
         return;
       case 'pointer': {
-        if (a.type !== 'identifier') return wrongShape('a pointer: a local, parameter, global or NULL');
+        if (a.type !== 'identifier') return this.wrongShape(api, p, a, 'a pointer: a local, parameter, global or NULL');
         // IoAllocateMdl's VirtualAddress names the buffer the MDL describes; it need not be a
         // block of this model (a user buffer, a stack array), so any name is accepted.
         if (api.allocates?.size.from === 'mdl' && !this.names.has(a.name)) return;
@@ -512,15 +518,15 @@ class Checker {
         return;
       }
       case 'routine':
-        if (a.type !== 'identifier') return wrongShape(`the name of ${KIND_NOUN[p.routineKind ?? 'routine']}`);
+        if (a.type !== 'identifier') return this.wrongShape(api, p, a, `the name of ${KIND_NOUN[p.routineKind ?? 'routine']}`);
         this.checkRoutineReference(a, p.routineKind, `${api.name}`);
         return;
       case 'spinLock':
         // Spin-lock names need no declaration (language.md, "Statements").
-        if (a.type !== 'identifier') wrongShape('the name of a spin lock');
+        if (a.type !== 'identifier') this.wrongShape(api, p, a, 'the name of a spin lock');
         return;
       case 'irql':
-        if (a.type !== 'identifier') return wrongShape('an IRQL name (PASSIVE_LEVEL, APC_LEVEL, DISPATCH_LEVEL)');
+        if (a.type !== 'identifier') return this.wrongShape(api, p, a, 'an IRQL name (PASSIVE_LEVEL, APC_LEVEL, DISPATCH_LEVEL)');
         if (!IRQL_CONSTANTS.has(a.name)) {
           this.report(
             'unknown-name',
@@ -531,9 +537,13 @@ class Checker {
         return;
       case 'string':
         // An ANSI source string: a string literal or the name of one; no declaration needed.
-        if (a.type !== 'string' && a.type !== 'identifier') wrongShape('a string or the name of one');
+        if (a.type !== 'string' && a.type !== 'identifier') this.wrongShape(api, p, a, 'a string or the name of one');
         return;
     }
+  }
+
+  private wrongShape(api: ApiInfo, p: ApiParameter, a: Argument, expected: string): void {
+    this.report('bad-argument', a.range, `argument ${p.name} of ${api.name} must be ${expected}, found ${describeArgument(a)}`);
   }
 
   /** A reference to a routine that must be of `kind` (or any kind when undefined). */
@@ -641,8 +651,7 @@ class Checker {
   // ------------------------------------------------------------------ symbol table
 
   private symbolTable(): SymbolTable {
-    const resolved = this.resolved;
-    const routinesByName = this.routines;
+    const resolve = (name: string): ResolvedCall => this.resolve(name);
     const ordered = this.script.routines;
     return {
       script: this.script,
@@ -654,12 +663,7 @@ class Checker {
       dispatch: this.dispatch,
       locals: this.locals,
       resolveCall(call: Call): ResolvedCall {
-        const known = resolved.get(call);
-        if (known) return known;
-        const helper = routinesByName.get(call.callee.name);
-        if (helper) return { kind: 'helper', routine: helper };
-        const api = API_BY_NAME.get(call.callee.name);
-        return api ? { kind: 'api', api } : { kind: 'unknown' };
+        return resolve(call.callee.name);
       },
       routineAt(offset: number): Routine | undefined {
         // Routines are in source order and do not overlap: binary search.
