@@ -32,8 +32,12 @@ import type { AllocationSite, ExitPoint, Fate, FreeEvent, ObjState, Origin, Rout
 
 /** At most this many states per object at one point; beyond it states with the same status merge. */
 const STATE_CAP = 16;
-/** A `repeat` body runs this many times in the walk (a second run exposes overwrite leaks). */
-const REPEAT_RUNS = 2;
+/** A loop body runs this many times in the walk (a second run exposes overwrite leaks)… */
+const LOOP_RUNS = 2;
+/** …except inside this many enclosing loops, where it runs once (nested loops would multiply). */
+const MAX_DOUBLED_LOOPS = 3;
+/** Worlds with more objects than this retire their settled ones (see RoutineWalk.inert). */
+const RETIRE_ABOVE = 24;
 
 interface Entry {
   readonly states: readonly ObjState[];
@@ -132,6 +136,15 @@ export class RoutineWalk {
   private readonly origins = new Map<string, Origin>();
   private readonly fates = new Map<string, Set<Fate>>();
   private readonly seenEvents = new Set<string>();
+  private loopDepth = 0;
+  /**
+   * Objects retired from large worlds: every state settled (NULL, freed, lost or passed on),
+   * nothing locked, no global pointing at them. They can still be freed again through a
+   * variable (double free), so they stay reachable by variable — but path-insensitively, which
+   * keeps routines with thousands of allocations linear.
+   */
+  private readonly inert = new Map<string, ObjState[]>();
+  private readonly inertByVar = new Map<string, Set<string>>();
   readonly summary: RoutineSummary;
 
   constructor(
@@ -240,8 +253,48 @@ export class RoutineWalk {
     for (const st of block.statements) {
       if (!w) return null;
       w = this.statement(st, w, false);
+      if (w && w.size > RETIRE_ABOVE) w = this.retire(w);
     }
     return w;
+  }
+
+  private isInert(id: string, s: ObjState): boolean {
+    const kind = this.origins.get(id)!.kind;
+    return (
+      (kind === 'alloc' || kind === 'listItem') &&
+      !isOwned(s.status) &&
+      s.lockSite === undefined &&
+      !s.aliases.some((a) => this.program.globals.has(a))
+    );
+  }
+
+  /** Moves settled objects out of a large world (see `inert`). */
+  private retire(w: World): World {
+    let out: Map<string, Entry> | undefined;
+    for (const [id, e] of w) {
+      if (!e.states.every((s) => this.isInert(id, s))) continue;
+      out ??= new Map(w);
+      out.delete(id);
+      for (const s of e.states) this.recordFate(id, s, undefined);
+      this.setInert(id, [...(this.inert.get(id) ?? []), ...e.states]);
+    }
+    return out ?? w;
+  }
+
+  private setInert(id: string, states: ObjState[]): void {
+    for (const old of this.inert.get(id) ?? []) for (const a of old.aliases) this.inertByVar.get(a)?.delete(id);
+    const kept = dedupe(states.filter((s) => s.aliases.length > 0));
+    if (kept.length === 0) {
+      this.inert.delete(id);
+      return;
+    }
+    this.inert.set(id, kept);
+    for (const s of kept)
+      for (const a of s.aliases) {
+        let set = this.inertByVar.get(a);
+        if (!set) this.inertByVar.set(a, (set = new Set()));
+        set.add(id);
+      }
   }
 
   private statement(st: Statement, w: World, unbraced: boolean): World | null {
@@ -268,9 +321,11 @@ export class RoutineWalk {
         return join(a, b);
       }
       case 'repeat': {
-        const runs = Math.min(Math.max(0, Math.floor(st.count.value)), REPEAT_RUNS);
+        const runs = Math.min(Math.max(0, Math.floor(st.count.value)), this.loopRuns());
         let cur: World | null = w;
+        this.loopDepth++;
         for (let i = 0; i < runs && cur; i++) cur = this.block(st.body, cur);
+        this.loopDepth--;
         return cur;
       }
       case 'return':
@@ -355,12 +410,19 @@ export class RoutineWalk {
     const exit = this.overwriteExit(st, false);
     let result: World | null = w;
     let cur: World | null = w;
-    for (let i = 0; i < 2 && cur; i++) {
+    const runs = this.loopRuns();
+    this.loopDepth++;
+    for (let i = 0; i < runs && cur; i++) {
       const entered = this.create(this.dropAlias(cur, x, exit), id, origin, { status: 'live', aliases: [x] });
       cur = this.block(st.body, entered);
       result = join(result, cur);
     }
+    this.loopDepth--;
     return result;
+  }
+
+  private loopRuns(): number {
+    return this.loopDepth < MAX_DOUBLED_LOOPS ? LOOP_RUNS : 1;
   }
 
   // ------------------------------------------------------------------ calls
@@ -581,7 +643,34 @@ export class RoutineWalk {
       }
       if (changed) {
         out ??= new Map(w);
-        out.set(id, { states: next.length === 1 ? next : dedupe(next), total: e.total });
+        if (next.every((x) => x.aliases.length === 0)) {
+          // Nothing refers to the object any more: its fate is final. Dropping it keeps the
+          // world as small as the set of live pointers, so long routines stay linear.
+          for (const x of next) this.recordFate(id, x, undefined);
+          out.delete(id);
+        } else out.set(id, { states: next.length === 1 ? next : dedupe(next), total: e.total });
+      }
+    }
+    const retired = this.inertByVar.get(v);
+    if (retired && retired.size > 0) {
+      for (const id of [...retired]) {
+        const states = this.inert.get(id);
+        if (!states) continue;
+        let changed = false;
+        const next: ObjState[] = [];
+        for (const s of states) {
+          if (!s.aliases.includes(v)) {
+            next.push(s);
+            continue;
+          }
+          const r = f(id, s);
+          if (r.length !== 1 || r[0] !== s) changed = true;
+          for (const x of r) {
+            next.push(x);
+            if (x !== s) this.recordFate(id, x, undefined);
+          }
+        }
+        if (changed) this.setInert(id, next);
       }
     }
     return out ?? w;
