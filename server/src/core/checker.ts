@@ -720,7 +720,9 @@ export function didYouMean(name: string, candidates: Iterable<string>): string {
   const lower = name.toLowerCase();
   for (const c of candidates) {
     if (c === name) continue;
-    const score = c.toLowerCase() === lower ? 0.5 : editDistance(lower, c.toLowerCase(), limit);
+    const cl = c.toLowerCase();
+    // A case slip is nearly a match; a cut-off name (`DISPATCH` for DISPATCH_LEVEL) counts as close.
+    const score = cl === lower ? 0.5 : lower.length >= 4 && cl.startsWith(lower) ? limit : editDistance(lower, cl, limit);
     if (score < bestScore) {
       bestScore = score;
       best = c;

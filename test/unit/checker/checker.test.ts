@@ -125,6 +125,19 @@ describe('unknown-name', () => {
     ]);
     assert.match(diagnostics[0].message, /did you mean 'IRP_MJ_READ'/);
     assert.match(diagnostics[1].message, /did you mean 'PagedPool'/);
+    assert.match(diagnostics[2].message, /did you mean 'POOL_FLAG_USE_QUOTA'/);
+  });
+
+  it('suggests a name that differs in case or was cut off, and nothing far away', () => {
+    const { diagnostics } = checked('entry E {', '    KeRaiseIrql(DISPATCH);', '    exfreepool(NULL);', '    Zzyzx();', '}');
+    assert.deepEqual(placed(diagnostics), [
+      ['unknown-name', 2, 17, 25],
+      ['unknown-name', 3, 5, 15],
+      ['unknown-name', 4, 5, 10],
+    ]);
+    assert.match(diagnostics[0].message, /did you mean 'DISPATCH_LEVEL'\?/);
+    assert.match(diagnostics[1].message, /did you mean 'ExFreePool'\?/);
+    assert.doesNotMatch(diagnostics[2].message, /did you mean/);
   });
 
   it('scenario steps naming no routine, and queueing calls naming no routine', () => {
