@@ -14,7 +14,7 @@ let dir = '';
 let command = [join(root, 'bin', 'poolscope.js')];
 
 function poolscope(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [...command, ...args], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...command, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
