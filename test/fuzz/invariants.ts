@@ -156,3 +156,13 @@ export function timed<T>(fn: () => T): { value: T; ms: number } {
   const value = fn();
   return { value, ms: performance.now() - t0 };
 }
+
+/**
+ * Whether a quick fix's result keeps the syntax as good as before: a clean text stays clean;
+ * a broken one gains at most one error — a fix that appends a declaration after a routine whose
+ * `}` is missing at the end of the file makes that missing `}` visible as its own error (found by
+ * the soak, test/fixtures/regressions/truncated-routine-fix.drvm), which is not a new mistake.
+ */
+export function fixKeepsSyntax(before: number, after: number): boolean {
+  return before === 0 ? after === 0 : after <= before + 1;
+}

@@ -14,7 +14,7 @@ import { applyEdits } from '../../server/src/core/fixes';
 import { LogParseError, parseLog } from '../../server/src/core/logs/index';
 import { readdirSync } from 'node:fs';
 import { ROOT, fixtureFiles } from './config';
-import { astRangeProblems, diagnosticProblems } from './invariants';
+import { astRangeProblems, diagnosticProblems, fixKeepsSyntax } from './invariants';
 
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
@@ -23,6 +23,8 @@ interface Expectation {
   check: (text: string) => void;
   /** Set while the owner has not fixed it: the reason, the owner, input/expected/actual. */
   todo?: string;
+  /** The generic "every quick fix keeps the syntax" check is this expectation's job (a todo). */
+  coversFixes?: boolean;
 }
 
 /** The specific outcome each regression file pins down. */
@@ -42,6 +44,37 @@ const EXPECTATIONS: Record<string, Expectation[]> = {
       what: 'the TOTAL-only !poolused table PoolScope prints for a run with no allocation reads back as zero rows',
       check: (text) => assert.deepEqual(parseLog(text).rows, []),
       todo: 'known failure, logs (H5): parseLog throws "line 7: !poolused table has no rows" on the table formatPoolUsed([]) prints',
+    },
+  ],
+  'truncated-routine-fix.drvm': [
+    {
+      what: '"Free \'buf\' before ReadDispatch returns" on a routine cut before its `}` keeps the call intact',
+      check: (text) => {
+        const before = parse(text).diagnostics.filter((d) => d.rule === 'syntax-error').length;
+        for (const d of lint(text).diagnostics) {
+          for (const f of d.fixes ?? []) {
+            const after = parse(applyEdits(text, f.edits)).diagnostics.filter((x) => x.rule === 'syntax-error').length;
+            assert.ok(fixKeepsSyntax(before, after), `fix "${f.title}": ${before} → ${after} syntax errors`);
+          }
+        }
+      },
+      coversFixes: true,
+      todo:
+        'known failure, analysis/repairs.ts insertBeforeClosingBrace (commit 4ed8b7e): when the routine body has no closing `}` ' +
+        '(file ends inside it) the free is inserted one character before the body end, here inside the call `…(PagedPool, 4K, \'Abc \' <free> )`, ' +
+        'turning 1 syntax error into 3; expected: insert after the last statement (or offer no fix)',
+    },
+    {
+      what: '"Free \'g_Ctx\' in DriverUnload" on a file cut inside a routine adds the unload routine, which parses',
+      check: (text) => {
+        const d = lint(text).diagnostics.find((x) => x.rule === 'leak-at-unload');
+        assert.ok(d, 'leak-at-unload is reported');
+        const fix = d.fixes!.find((f) => /DriverUnload/.test(f.title));
+        assert.ok(fix, 'the fix is offered');
+        const fixed = parse(applyEdits(text, fix.edits));
+        assert.ok(fixed.script.routines.some((r) => r.kind === 'unload'), 'the unload routine exists');
+        assert.equal(lint(applyEdits(text, fix.edits)).diagnostics.filter((x) => x.rule === 'leak-at-unload').length, 0);
+      },
     },
   ],
   'stray-braces.drvm': [
@@ -85,11 +118,12 @@ describe('regressions and fixtures through the whole core', () => {
       assert.deepEqual(r.internalErrors ?? [], []);
       assert.deepEqual(diagnosticProblems(text, r.diagnostics), []);
       const before = p.diagnostics.filter((d) => d.rule === 'syntax-error').length;
+      if ((EXPECTATIONS[basename(file)] ?? []).some((e) => e.coversFixes)) return;
       for (const d of r.diagnostics) {
         for (const f of d.fixes ?? []) {
           const fixed = applyEdits(text, f.edits);
           const after = parse(fixed).diagnostics.filter((x) => x.rule === 'syntax-error').length;
-          assert.ok(after <= before, `fix "${f.title}" for ${d.rule} at ${d.range.start.line}: ${before} → ${after} syntax errors`);
+          assert.ok(fixKeepsSyntax(before, after), `fix "${f.title}" for ${d.rule} at ${d.range.start.line}: ${before} → ${after} syntax errors`);
         }
       }
     });
