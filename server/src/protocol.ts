@@ -134,6 +134,8 @@ export interface ServerStatus {
   /** Simulations running now, one worker thread each. */
   runningSimulations: Array<{ uri: string; scenario: string | null; threadId: number }>;
   openDocuments: number;
+  /** Analyses cancelled by terminating the analysis worker (a newer edit made them stale). */
+  analysisRestarts: number;
   /** Resident set size of the server process. */
   rssBytes: number;
 }

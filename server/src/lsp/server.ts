@@ -37,11 +37,12 @@ import { renderReportRequest, renderText } from './handlers/reports';
 import { PoolTagFiles, SettingsCache } from './handlers/settings';
 import { SimulationService } from './handlers/simulation';
 import { Workspace } from './handlers/workspace';
+import { AnalysisHost } from './handlers/analysisHost';
 
 export interface ServerOptions {
   /** Debounce between the last edit of a burst and its validation (ms). Default 50. */
   debounceMs?: number;
-  /** Directory holding simulationWorker.js (default: next to this bundle). */
+  /** Directory holding simulationWorker.js (default: next to this bundle). Without it, analyses run in-process. */
   workerDir?: string;
 }
 
@@ -50,15 +51,23 @@ export const DEFAULT_DEBOUNCE_MS = 50;
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
   const workspace = new Workspace();
   const settings = new SettingsCache(connection);
-  const validator = new Validator(connection, workspace, settings, options.debounceMs ?? DEFAULT_DEBOUNCE_MS);
   const log = (m: string): void => connection.console.error(m);
+  const host = new AnalysisHost(options.workerDir ?? __dirname, log);
+  const validator = new Validator(connection, workspace, settings, host, options.debounceMs ?? DEFAULT_DEBOUNCE_MS);
   const pooltagFiles = new PoolTagFiles<PoolTagDatabase>(parsePoolTagFile, log);
   const pooltagFor = async (uri: string | undefined): Promise<PoolTagDatabase | undefined> => {
     if (!uri) return undefined;
     const s = await settings.get(uri);
     return pooltagFiles.load(s.pooltagFile, uri, workspace.workspaceFolders);
   };
-  const simulations = new SimulationService(connection, workspace, settings, (uri, result) => renderText(result, [], uri, pooltagFor), options.workerDir);
+  const simulations = new SimulationService(
+    connection,
+    workspace,
+    settings,
+    (uri, result) => renderText(result, [], uri, pooltagFor),
+    () => host.restarts,
+    options.workerDir,
+  );
   let snippetSupport = false;
   let dynamicConfiguration = false;
 
@@ -138,14 +147,6 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   });
   workspace.documents.listen(connection);
 
-  /** A request that needs exact positions publishes the analysis it had to make. */
-  const current = (uri: string) => {
-    const before = workspace.lastAnalysis(uri);
-    const a = workspace.currentAnalysis(uri);
-    if (a && a !== before) validator.publish(uri, a);
-    return a;
-  };
-
   connection.onHover(
     guard('hover', (p) =>
       provideHover(workspace, p, async (uri, tag) => {
@@ -156,26 +157,28 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   );
   connection.onCompletion(guard('completion', (p) => provideCompletion(workspace, p, snippetSupport)));
   connection.onSignatureHelp(guard('signatureHelp', (p) => provideSignatureHelp(workspace, p)));
-  connection.onDefinition(guard('definition', (p) => (current(p.textDocument.uri), provideDefinition(workspace, p))));
-  connection.onReferences(guard('references', (p) => (current(p.textDocument.uri), provideReferences(workspace, p))));
-  connection.onDocumentHighlight(guard('documentHighlight', (p) => (current(p.textDocument.uri), provideHighlights(workspace, p))));
-  connection.onPrepareRename(guard('prepareRename', (p) => (current(p.textDocument.uri), providePrepareRename(workspace, p))));
-  connection.onRenameRequest(guard('rename', (p) => (current(p.textDocument.uri), provideRename(workspace, p))));
-  connection.onDocumentSymbol(guard('documentSymbol', (p) => {
-    const a = current(p.textDocument.uri);
-    return a ? documentSymbols(a) : null;
+  connection.onDefinition(guard('definition', (p) => provideDefinition(workspace, p)));
+  connection.onReferences(guard('references', (p) => provideReferences(workspace, p)));
+  connection.onDocumentHighlight(guard('documentHighlight', (p) => provideHighlights(workspace, p)));
+  connection.onPrepareRename(guard('prepareRename', (p) => providePrepareRename(workspace, p)));
+  connection.onRenameRequest(guard('rename', (p) => provideRename(workspace, p)));
+  /** Outline-like requests: the model of the current version, awaited (never computed here). */
+  const model = (uri: string) => workspace.currentModel(uri);
+  connection.onDocumentSymbol(guard('documentSymbol', async (p) => {
+    const m = await model(p.textDocument.uri);
+    return m ? documentSymbols(m) : null;
   }));
-  connection.onFoldingRanges(guard('foldingRange', (p) => {
-    const a = current(p.textDocument.uri);
-    return a ? foldingRanges(a) : null;
+  connection.onFoldingRanges(guard('foldingRange', async (p) => {
+    const m = await model(p.textDocument.uri);
+    return m ? foldingRanges(m) : null;
   }));
-  connection.languages.semanticTokens.on(guard('semanticTokens', (p) => {
-    const a = current(p.textDocument.uri);
-    return a ? semanticTokens(a, workspace.index(a)) : { data: [] };
+  connection.languages.semanticTokens.on(guard('semanticTokens', async (p) => {
+    const m = await model(p.textDocument.uri);
+    return m ? semanticTokens(m) : { data: [] };
   }));
-  connection.onCodeLens(guard('codeLens', (p) => {
-    const a = current(p.textDocument.uri);
-    return a ? scenarioLenses(p.textDocument.uri, a) : null;
+  connection.onCodeLens(guard('codeLens', async (p) => {
+    const m = await model(p.textDocument.uri);
+    return m ? scenarioLenses(p.textDocument.uri, m) : null;
   }));
   connection.onCodeAction(guard('codeAction', (p) => provideCodeActions(workspace, validator, p)));
 

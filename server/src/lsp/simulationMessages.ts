@@ -1,6 +1,10 @@
-/** Messages between the server and its simulation worker (one worker per run). */
+/**
+ * Messages between the server and its worker threads (one bundle, two modes): a simulation
+ * worker per run, and the persistent analysis worker.
+ */
 import type { ConfiguredSeverity } from '../core/diagnostics';
 import type { SimulationResult } from '../core/simulator/result';
+import type { DocumentModel } from './services/model';
 
 export interface SimulationJob {
   text: string;
@@ -21,3 +25,15 @@ export type WorkerMessage =
   | { type: 'progress'; steps: number }
   | { type: 'done'; result: SimulationResult }
   | { type: 'error'; kind: string; message: string; line?: number; column?: number };
+
+/** The analysis worker (same bundle, `workerData.mode === 'analysis'`): one job per message. */
+export interface AnalysisJob {
+  id: number;
+  uri: string;
+  version: number;
+  text: string;
+  rules: Record<string, ConfiguredSeverity>;
+  usedTags: string[];
+}
+
+export type AnalysisReply = { id: number; model: DocumentModel } | { id: number; error: string };

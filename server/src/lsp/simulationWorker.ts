@@ -1,22 +1,31 @@
 /**
- * Worker-thread entry (dist/simulationWorker.js): runs one scenario with the core simulator
- * and posts progress, then the result or the reason it could not run. The server terminates
- * this thread to cancel a run, so nothing here needs to clean up.
+ * Worker-thread entry (dist/simulationWorker.js), in one of two modes:
+ * - simulation (default): runs one scenario with the core simulator and posts progress, then
+ *   the result or the reason it could not run;
+ * - analysis (`workerData.mode === 'analysis'`): lints each document posted to it and answers
+ *   with its plain `DocumentModel` (see handlers/analysisHost.ts).
+ * The server terminates the thread to cancel either, so nothing here needs to clean up.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { analyze } from './services/analysis';
+import { parse } from '../core/parser';
+import { check } from '../core/checker';
 import { runnableErrors, simulate, SimulationError } from '../core/simulator/index';
-import type { SimulationJob, WorkerMessage } from './simulationMessages';
+import { performance } from 'node:perf_hooks';
+import { buildModel } from './services/model';
+import type { AnalysisJob, AnalysisReply, SimulationJob, WorkerMessage } from './simulationMessages';
 
 function post(m: WorkerMessage): void {
   parentPort?.postMessage(m);
 }
 
 function run(job: SimulationJob): void {
-  // Structural errors are judged with default severities: turning a rule off in the settings
-  // does not make a broken script runnable.
-  const analysis = analyze(job.text, -1, { file: job.file, rules: {} });
-  const blocking = runnableErrors(analysis.diagnostics)[0];
+  // Structural errors come from the parser and the checker alone (no need to run every lint
+  // rule), judged with default severities: turning a rule off does not make a script runnable.
+  const parsed = parse(job.text);
+  const checked = check(parsed.script);
+  const analysis = { script: parsed.script, symbols: checked.symbols };
+  const blocking = runnableErrors([...parsed.diagnostics, ...checked.diagnostics])[0];
   if (blocking) {
     post({
       type: 'error',
@@ -52,4 +61,18 @@ function run(job: SimulationJob): void {
   }
 }
 
-run(workerData as SimulationJob);
+function serveAnalyses(): void {
+  parentPort?.on('message', (job: AnalysisJob) => {
+    let reply: AnalysisReply;
+    try {
+      const analysis = analyze(job.text, job.version, { file: job.uri, rules: job.rules, usedTags: new Set(job.usedTags) }, () => performance.now());
+      reply = { id: job.id, model: buildModel(job.uri, analysis) };
+    } catch (e) {
+      reply = { id: job.id, error: (e as Error)?.stack ?? String(e) };
+    }
+    parentPort?.postMessage(reply);
+  });
+}
+
+if ((workerData as { mode?: string } | undefined)?.mode === 'analysis') serveAnalyses();
+else run(workerData as SimulationJob);

@@ -36,12 +36,13 @@ function plain(snippet: string): string {
   return snippet.replace(/\$\{\d+(?::([^}]*))?\}/g, '$1').replace(/\$\d+/g, '');
 }
 
-export function provideCompletion(workspace: Workspace, params: CompletionParams, snippetSupport: boolean): CompletionList | null {
+export async function provideCompletion(workspace: Workspace, params: CompletionParams, snippetSupport: boolean): Promise<CompletionList | null> {
+  if (!workspace.get(params.textDocument.uri)) return null;
+  const model = await workspace.namesModel(params.textDocument.uri);
+  // Read the text after any wait: position and text must be of the same version.
   const doc = workspace.get(params.textDocument.uri);
   if (!doc) return null;
-  const offset = doc.offsetAt(params.position);
-  const analysis = workspace.lastAnalysis(doc.uri);
-  const result = complete(doc.getText(), offset, analysis, analysis ? workspace.index(analysis) : undefined);
+  const result = complete(doc.getText(), doc.offsetAt(params.position), model);
   const items = result.candidates.map((c) => toItem(c, doc, snippetSupport));
   return { isIncomplete: false, items };
 }
@@ -62,7 +63,7 @@ function toItem(c: Candidate, doc: { positionAt(o: number): { line: number; char
   return item;
 }
 
-export function provideSignatureHelp(workspace: Workspace, params: SignatureHelpParams): SignatureHelp | null {
+export async function provideSignatureHelp(workspace: Workspace, params: SignatureHelpParams): Promise<SignatureHelp | null> {
   const doc = workspace.get(params.textDocument.uri);
   if (!doc) return null;
   const text = doc.getText();
@@ -87,12 +88,12 @@ export function provideSignatureHelp(workspace: Workspace, params: SignatureHelp
       }),
     };
   } else {
-    const routine = workspace.lastAnalysis(doc.uri)?.symbols.routines.get(call.callee);
+    const routine = (await workspace.namesModel(doc.uri))?.routines.find((r) => r.name === call.callee);
     if (!routine) return null;
-    const names = routine.params.map((p) => p.name);
-    let at = routine.name.name.length + 1;
+    const names = routine.params;
+    let at = routine.name.length + 1;
     signature = {
-      label: `${routine.name.name}(${names.join(', ')})`,
+      label: `${routine.name}(${names.join(', ')})`,
       documentation: `${routine.kind} routine: arguments bind to its parameters (pointers are handed over).`,
       parameters: names.map((n) => {
         const start = at;

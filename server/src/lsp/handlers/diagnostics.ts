@@ -1,7 +1,8 @@
 /**
  * Push diagnostics, debounced per URI and tied to document versions.
  *
- * - Each change (re)starts that document's timer; only the last edit of a burst is analysed.
+ * - Each change (re)starts that document's timer; only the last edit of a burst is analysed,
+ *   in the analysis worker (handlers/analysisHost.ts), never on the main thread.
  * - A result is published only if the document is still at the version analysed, with that
  *   version in `publishDiagnostics`, so a stale result never replaces a newer one.
  * - The quick fixes of each finding are recorded with the version they were computed for;
@@ -9,8 +10,9 @@
  */
 import type { Connection, Diagnostic as LspDiagnostic } from 'vscode-languageserver';
 import type { Diagnostic } from '../../core/diagnostics';
-import type { Analysis } from '../services/analysis';
+import type { DocumentModel } from '../services/model';
 import { ValidatedNotification } from '../../protocol';
+import { AnalysisHost, Superseded } from './analysisHost';
 import { toLspDiagnostic } from './convert';
 import type { SettingsCache } from './settings';
 import type { Workspace } from './workspace';
@@ -28,28 +30,29 @@ export interface ValidationRecord {
 export class Validator {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly records = new Map<string, ValidationRecord>();
-  /** Increments per scheduled validation: a validation that finds a newer ticket stops. */
-  private readonly tickets = new Map<string, number>();
+  /** The analysis in flight per document: its version and its promise (shared by callers). */
+  private readonly inflight = new Map<string, { version: number; promise: Promise<DocumentModel | undefined> }>();
 
   constructor(
     private readonly connection: Connection,
     private readonly workspace: Workspace,
     private readonly settings: SettingsCache,
+    private readonly host: AnalysisHost,
     /** Milliseconds between the last edit of a burst and its validation. */
     public debounceMs: number,
-  ) {}
+  ) {
+    workspace.analyzeNow = (uri) => this.validateNow(uri);
+  }
 
   /** Schedules a validation of `uri` after the debounce (immediately with `delay` 0). */
   schedule(uri: string, delay = this.debounceMs): void {
     const pending = this.timers.get(uri);
     if (pending) clearTimeout(pending);
-    const ticket = (this.tickets.get(uri) ?? 0) + 1;
-    this.tickets.set(uri, ticket);
     this.timers.set(
       uri,
       setTimeout(() => {
         this.timers.delete(uri);
-        this.validate(uri, ticket).catch((e: unknown) => this.connection.console.error(`poolscope: validation of ${uri} failed: ${errorText(e)}`));
+        void this.validateNow(uri);
       }, delay),
     );
   }
@@ -58,32 +61,57 @@ export class Validator {
     for (const doc of this.workspace.documents.all()) this.schedule(doc.uri, 0);
   }
 
-  private async validate(uri: string, ticket: number): Promise<void> {
+  /** Analyses the current version of `uri` now (or joins the analysis already under way). */
+  validateNow(uri: string): Promise<DocumentModel | undefined> {
     const doc = this.workspace.get(uri);
-    if (!doc) return;
+    if (!doc) return Promise.resolve(undefined);
+    const inflight = this.inflight.get(uri);
+    if (inflight && inflight.version === doc.version) return inflight.promise;
+    const pending = this.timers.get(uri);
+    if (pending) {
+      clearTimeout(pending);
+      this.timers.delete(uri);
+    }
     const version = doc.version;
-    const settings = await this.settings.get(uri);
-    // Settings came back asynchronously: a newer edit (or a close) makes this run obsolete.
-    const now = this.workspace.get(uri);
-    if (!now || now.version !== version || this.tickets.get(uri) !== ticket) return;
-    const analysis = this.workspace.analyzeDocument(now, settings);
-    for (const e of analysis.internalErrors ?? []) this.connection.console.error(`poolscope: rule ${e.rule} failed on ${uri}: ${e.message}`);
-    this.publish(uri, analysis);
+    const promise = this.run(uri, version).finally(() => {
+      if (this.inflight.get(uri)?.promise === promise) this.inflight.delete(uri);
+    });
+    this.inflight.set(uri, { version, promise });
+    return promise;
   }
 
-  /** Publishes an analysis made elsewhere (on demand), if it is still current. */
-  publish(uri: string, analysis: Analysis): void {
+  private async run(uri: string, version: number): Promise<DocumentModel | undefined> {
+    const settings = await this.settings.get(uri);
     const doc = this.workspace.get(uri);
-    if (!doc || doc.version !== analysis.version) return;
-    const findings = analysis.diagnostics.map((core) => ({ core, lsp: toLspDiagnostic(core, uri) }));
+    // Settings came back asynchronously: a newer edit (or a close) makes this run obsolete.
+    if (!doc || doc.version !== version) return undefined;
+    let model: DocumentModel;
+    try {
+      model = await this.host.analyze(uri, version, doc.getText(), settings.rules, this.workspace.usedTagsOutside(uri));
+    } catch (e) {
+      if (e instanceof Superseded) return undefined;
+      this.connection.console.error(`poolscope: analysis of ${uri} failed: ${(e as Error)?.message ?? String(e)}`);
+      return undefined;
+    }
+    for (const e of model.internalErrors ?? []) this.connection.console.error(`poolscope: rule ${e.rule} failed on ${uri}: ${e.message}`);
+    this.publish(uri, model);
+    return model;
+  }
+
+  /** Publishes a model if it is still the document's current version. */
+  private publish(uri: string, model: DocumentModel): void {
+    const doc = this.workspace.get(uri);
+    if (!doc || doc.version !== model.version) return;
     const previous = this.records.get(uri);
-    if (previous && previous.version > analysis.version) return;
-    this.records.set(uri, { version: analysis.version, findings });
-    void this.connection.sendDiagnostics({ uri, version: analysis.version, diagnostics: findings.map((f) => f.lsp) });
+    if (previous && previous.version > model.version) return;
+    this.workspace.setModel(model);
+    const findings = model.diagnostics.map((core) => ({ core, lsp: toLspDiagnostic(core, uri) }));
+    this.records.set(uri, { version: model.version, findings });
+    void this.connection.sendDiagnostics({ uri, version: model.version, diagnostics: findings.map((f) => f.lsp) });
     void this.connection.sendNotification(ValidatedNotification, {
       uri,
-      version: analysis.version,
-      durationMs: Math.round(analysis.durationMs * 100) / 100,
+      version: model.version,
+      durationMs: Math.round(model.durationMs * 100) / 100,
       diagnostics: findings.length,
     });
   }
@@ -99,7 +127,8 @@ export class Validator {
     const pending = this.timers.get(uri);
     if (pending) clearTimeout(pending);
     this.timers.delete(uri);
-    this.tickets.set(uri, (this.tickets.get(uri) ?? 0) + 1);
+    this.inflight.delete(uri);
+    this.host.forget(uri);
     this.records.delete(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
   }
@@ -107,6 +136,7 @@ export class Validator {
   dispose(): void {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    this.host.dispose();
   }
 }
 

@@ -17,13 +17,13 @@ export async function provideHover(workspace: Workspace, params: HoverParams, ow
   if (!doc) return null;
   const text = doc.getText();
   const offset = doc.offsetAt(params.position);
-  const analysis = workspace.lastAnalysis(doc.uri);
+  const model = await workspace.namesModel(doc.uri);
 
   const tag = tagAt(text, offset);
   if (tag && tag.closed) {
     const norm = normalizeTagInput(`'${tag.raw}'`);
     if ('error' in norm) return { contents: { kind: MarkupKind.Markdown, value: `Invalid pool tag: ${norm.error}` } };
-    const sites = analysis ? workspace.index(analysis).tags.filter((s) => s.value === norm.tag) : [];
+    const sites = model ? model.tags.filter((s) => s.value === norm.tag) : [];
     const owner = await ownerOf(doc.uri, norm.tag);
     return {
       contents: { kind: MarkupKind.Markdown, value: tagHover(norm.tag, sites, owner) },
@@ -34,7 +34,7 @@ export async function provideHover(workspace: Workspace, params: HoverParams, ow
   const word = identifierAt(text, offset);
   if (!word) return null;
   const range = { start: doc.positionAt(word.start), end: doc.positionAt(word.end) };
-  const routine = analysis?.symbols.routines.get(word.text);
+  const routine = model?.routines.find((r) => r.name === word.text);
   if (routine) return { contents: { kind: MarkupKind.Markdown, value: routineHover(routine) }, range };
   const api = lookupApi(word.text);
   if (api) return { contents: { kind: MarkupKind.Markdown, value: apiHover(api) }, range };

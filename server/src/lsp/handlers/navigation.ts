@@ -17,66 +17,70 @@ import {
   type TextEdit,
   type WorkspaceEdit,
 } from 'vscode-languageserver';
+import { isValidIdentifier, normalizeTagInput } from '../services/occurrences';
 import {
-  isValidIdentifier,
-  normalizeTagInput,
-  occurrenceAt,
-  occurrencesOf,
-  tagSiteAt,
-  type Occurrence,
-  type ScriptIndex,
-  type TagSite,
-} from '../services/occurrences';
+  occurrenceAtOffset,
+  occurrencesOfKey,
+  tagSiteAtOffset,
+  type DocumentModel,
+  type OccurrenceModel,
+  type TagSiteModel,
+} from '../services/model';
 import { toLspRange } from './convert';
 import type { Workspace } from './workspace';
 
 interface Target {
   uri: string;
-  index: ScriptIndex;
-  occurrence?: Occurrence;
-  tag?: TagSite;
+  index: DocumentModel;
+  occurrence?: OccurrenceModel;
+  tag?: TagSiteModel;
 }
 
-function targetAt(workspace: Workspace, params: TextDocumentPositionParams): Target | undefined {
+async function targetAt(workspace: Workspace, params: TextDocumentPositionParams): Promise<Target | undefined> {
   const doc = workspace.get(params.textDocument.uri);
   if (!doc) return undefined;
-  const analysis = workspace.currentAnalysis(doc.uri);
-  if (!analysis) return undefined;
-  const index = workspace.index(analysis);
-  const offset = doc.offsetAt(params.position);
-  const tag = tagSiteAt(index, offset);
-  if (tag) return { uri: doc.uri, index, tag };
-  const occurrence = occurrenceAt(index, offset);
-  return occurrence ? { uri: doc.uri, index, occurrence } : undefined;
+  const model = await workspace.currentModel(doc.uri);
+  const now = workspace.get(doc.uri);
+  // Positions are only meaningful against the version the client is looking at.
+  if (!model || !now || model.version !== now.version) return undefined;
+  const offset = now.offsetAt(params.position);
+  const tag = tagSiteAtOffset(model, offset);
+  if (tag) return { uri: doc.uri, index: model, tag };
+  const occurrence = occurrenceAtOffset(model, offset);
+  return occurrence ? { uri: doc.uri, index: model, occurrence } : undefined;
 }
 
-function tagSites(index: ScriptIndex, value: string): TagSite[] {
-  return index.tags.filter((t) => t.value === value);
+function tagSites(model: DocumentModel, value: string): TagSiteModel[] {
+  return model.tags.filter((t) => t.value === value);
 }
 
-export function provideDefinition(workspace: Workspace, params: TextDocumentPositionParams): Location[] | null {
-  const t = targetAt(workspace, params);
+function occurrencesOf(model: DocumentModel, o: OccurrenceModel): OccurrenceModel[] {
+  return occurrencesOfKey(model, o.key);
+}
+
+export async function provideDefinition(workspace: Workspace, params: TextDocumentPositionParams): Promise<Location[] | null> {
+  const t = await targetAt(workspace, params);
   if (!t?.occurrence) {
     // A tag's "definition": its allocation sites.
-    if (t?.tag) return tagSites(t.index, t.tag.value).filter((s) => s.allocation).map((s) => ({ uri: t.uri, range: toLspRange(s.tag.range) }));
+    if (t?.tag) return tagSites(t.index, t.tag.value).filter((s) => s.allocation).map((s) => ({ uri: t.uri, range: toLspRange(s.range) }));
     return null;
   }
   const decls = occurrencesOf(t.index, t.occurrence).filter((o) => o.declaration);
   return decls.map((o) => ({ uri: t.uri, range: toLspRange(o.range) }));
 }
 
-export function provideReferences(workspace: Workspace, params: ReferenceParams): Location[] | null {
-  const t = targetAt(workspace, params);
+export async function provideReferences(workspace: Workspace, params: ReferenceParams): Promise<Location[] | null> {
+  const t = await targetAt(workspace, params);
   if (!t) return null;
-  if (t.tag) return tagSites(t.index, t.tag.value).map((s) => ({ uri: t.uri, range: toLspRange(s.tag.range) }));
+  if (t.tag) return tagSites(t.index, t.tag.value).map((s) => ({ uri: t.uri, range: toLspRange(s.range) }));
   const all = occurrencesOf(t.index, t.occurrence!);
   return all.filter((o) => params.context.includeDeclaration || !o.declaration).map((o) => ({ uri: t.uri, range: toLspRange(o.range) }));
 }
 
-export function provideHighlights(workspace: Workspace, params: TextDocumentPositionParams): DocumentHighlight[] | null {
-  const t = targetAt(workspace, params);
+export async function provideHighlights(workspace: Workspace, params: TextDocumentPositionParams): Promise<DocumentHighlight[] | null> {
+  const t = await targetAt(workspace, params);
   if (!t) return null;
-  if (t.tag) return tagSites(t.index, t.tag.value).map((s) => ({ range: toLspRange(s.tag.range), kind: DocumentHighlightKind.Text }));
+  if (t.tag) return tagSites(t.index, t.tag.value).map((s) => ({ range: toLspRange(s.range), kind: DocumentHighlightKind.Text }));
   return occurrencesOf(t.index, t.occurrence!).map((o) => ({
     range: toLspRange(o.range),
     kind: o.declaration ? DocumentHighlightKind.Write : DocumentHighlightKind.Read,
@@ -84,20 +88,20 @@ export function provideHighlights(workspace: Workspace, params: TextDocumentPosi
 }
 
 /** The range inside the quotes for a tag (what the user edits), the name for a symbol. */
-function tagInnerRange(site: TagSite): LspRange {
-  const r = toLspRange(site.tag.range);
+function tagInnerRange(site: TagSiteModel): LspRange {
+  const r = toLspRange(site.range);
   return { start: { line: r.start.line, character: r.start.character + 1 }, end: { line: r.end.line, character: Math.max(r.start.character + 1, r.end.character - 1) } };
 }
 
-export function providePrepareRename(workspace: Workspace, params: PrepareRenameParams): { range: LspRange; placeholder: string } | null {
-  const t = targetAt(workspace, params);
+export async function providePrepareRename(workspace: Workspace, params: PrepareRenameParams): Promise<{ range: LspRange; placeholder: string } | null> {
+  const t = await targetAt(workspace, params);
   if (!t) throw new ResponseError(ErrorCodes.InvalidRequest, 'Only routines, globals, lists, locals and pool tags can be renamed.');
-  if (t.tag) return { range: tagInnerRange(t.tag), placeholder: t.tag.tag.raw };
+  if (t.tag) return { range: tagInnerRange(t.tag), placeholder: t.tag.raw };
   return { range: toLspRange(t.occurrence!.range), placeholder: t.occurrence!.name };
 }
 
-export function provideRename(workspace: Workspace, params: RenameParams): WorkspaceEdit | null {
-  const t = targetAt(workspace, params);
+export async function provideRename(workspace: Workspace, params: RenameParams): Promise<WorkspaceEdit | null> {
+  const t = await targetAt(workspace, params);
   if (!t) throw new ResponseError(ErrorCodes.InvalidRequest, 'Only routines, globals, lists, locals and pool tags can be renamed.');
   const edits: TextEdit[] = [];
   if (t.tag) {
@@ -105,14 +109,15 @@ export function provideRename(workspace: Workspace, params: RenameParams): Works
     if ('error' in norm) throw new ResponseError(ErrorCodes.InvalidParams, `Cannot rename the tag: ${norm.error}`);
     // Written without the trailing padding when the user typed a short tag (short-tag will say so).
     const written = params.newName.replace(/^'(.*)'$/, '$1');
-    for (const s of tagSites(t.index, t.tag.value)) edits.push({ range: toLspRange(s.tag.range), newText: `'${written}'` });
+    for (const s of tagSites(t.index, t.tag.value)) edits.push({ range: toLspRange(s.range), newText: `'${written}'` });
   } else {
     const o = t.occurrence!;
     if (!isValidIdentifier(params.newName)) {
       throw new ResponseError(ErrorCodes.InvalidParams, `'${params.newName}' is not a valid name (letters, digits and _, not a keyword).`);
     }
+    const scopeOf = (k: string): string => (k.startsWith('local@') ? k.slice(0, k.lastIndexOf(':')) : 'top');
     const clash = t.index.occurrences.find(
-      (x) => x.declaration && x.name === params.newName && (x.kind !== 'local' || o.kind !== 'local' || x.scope === o.scope),
+      (x) => x.declaration && x.name === params.newName && (x.kind !== 'local' || o.kind !== 'local' || scopeOf(x.key) === scopeOf(o.key)),
     );
     if (clash && params.newName !== o.name) throw new ResponseError(ErrorCodes.InvalidParams, `'${params.newName}' is already declared at line ${clash.range.start.line}.`);
     for (const x of occurrencesOf(t.index, o)) edits.push({ range: toLspRange(x.range), newText: params.newName });

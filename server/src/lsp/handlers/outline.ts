@@ -9,107 +9,58 @@ import {
   type SemanticTokens,
   type SemanticTokensLegend,
 } from 'vscode-languageserver';
-import type { Range, ScenarioStep, Statement } from '../../core/ast';
-import type { Analysis } from '../services/analysis';
-import type { ScriptIndex } from '../services/occurrences';
+import type { Range } from '../../core/ast';
+import type { DocumentModel } from '../services/model';
 import { toLspRange } from './convert';
 
-export function documentSymbols(analysis: Analysis): DocumentSymbol[] {
-  const out: DocumentSymbol[] = [];
-  for (const d of analysis.script.declarations) {
-    switch (d.type) {
-      case 'driver':
-        out.push({ name: d.name.value || 'driver', detail: 'driver', kind: SymbolKind.Module, range: toLspRange(d.range), selectionRange: toLspRange(d.name.range) });
-        break;
-      case 'global':
-      case 'list':
-        for (const id of d.names) {
-          if (!id.name) continue;
-          out.push({ name: id.name, detail: d.type, kind: d.type === 'global' ? SymbolKind.Variable : SymbolKind.Array, range: toLspRange(d.range), selectionRange: toLspRange(id.range) });
-        }
-        break;
-      case 'routine':
-        if (!d.name.name) break;
-        out.push({
-          name: d.name.name,
-          detail: d.kind === 'dispatch' && d.major ? `dispatch ${d.major.name}` : d.kind,
-          kind: d.kind === 'routine' ? SymbolKind.Function : SymbolKind.Method,
-          range: toLspRange(d.range),
-          selectionRange: toLspRange(d.name.range),
-        });
-        break;
-      case 'scenario':
-        out.push({ name: d.name || 'scenario', detail: 'scenario', kind: SymbolKind.Event, range: toLspRange(d.range), selectionRange: toLspRange(d.nameRange) });
-        break;
+export function documentSymbols(model: DocumentModel): DocumentSymbol[] {
+  const out: Array<{ at: number; symbol: DocumentSymbol }> = [];
+  if (model.driver) {
+    out.push({
+      at: model.driver.range.start.offset,
+      symbol: { name: model.driver.name || 'driver', detail: 'driver', kind: SymbolKind.Module, range: toLspRange(model.driver.range), selectionRange: toLspRange(model.driver.nameRange) },
+    });
+  }
+  for (const [list, detail, kind] of [
+    [model.globals, 'global', SymbolKind.Variable],
+    [model.lists, 'list', SymbolKind.Array],
+  ] as const) {
+    for (const g of list) {
+      out.push({ at: g.range.start.offset, symbol: { name: g.name, detail, kind, range: toLspRange(g.declRange), selectionRange: toLspRange(g.range) } });
     }
   }
-  return out;
+  for (const r of model.routines) {
+    if (!r.name) continue;
+    out.push({
+      at: r.range.start.offset,
+      symbol: {
+        name: r.name,
+        detail: r.kind === 'dispatch' && r.major ? `dispatch ${r.major}` : r.kind,
+        kind: r.kind === 'routine' ? SymbolKind.Function : SymbolKind.Method,
+        range: toLspRange(r.range),
+        selectionRange: toLspRange(r.nameRange),
+      },
+    });
+  }
+  for (const s of model.scenarios) {
+    out.push({
+      at: s.range.start.offset,
+      symbol: { name: s.name || 'scenario', detail: 'scenario', kind: SymbolKind.Event, range: toLspRange(s.range), selectionRange: toLspRange(s.nameRange) },
+    });
+  }
+  return out.sort((a, b) => a.at - b.at).map((x) => x.symbol);
 }
 
-export function foldingRanges(analysis: Analysis): FoldingRange[] {
-  const out: FoldingRange[] = [];
-  const fold = (r: Range, kind?: FoldingRangeKind): void => {
-    // Keep the closing line visible: fold up to the line before the `}`.
-    const end = kind === FoldingRangeKind.Comment ? r.end.line - 1 : r.end.line - 2;
-    if (end > r.start.line - 1) out.push({ startLine: r.start.line - 1, endLine: end, ...(kind ? { kind } : {}) });
-  };
-  const statement = (s: Statement): void => {
-    switch (s.type) {
-      case 'block':
-        fold(s.range);
-        s.statements.forEach(statement);
-        break;
-      case 'foreach':
-        fold(s.range);
-        s.body.statements.forEach(statement);
-        break;
-      case 'repeat':
-        fold(s.range);
-        s.body.statements.forEach(statement);
-        break;
-      case 'if':
-        statement(s.then);
-        if (s.else) statement(s.else);
-        break;
-      default:
-        break;
-    }
-  };
-  const step = (s: ScenarioStep): void => {
-    if (s.type === 'repeat' || s.type === 'process') {
-      fold(s.range);
-      s.steps.forEach(step);
-    }
-  };
-  for (const r of analysis.script.routines) {
-    fold(r.range);
-    r.body.statements.forEach(statement);
-  }
-  for (const s of analysis.script.scenarios) {
-    fold(s.range);
-    s.steps.forEach(step);
-  }
-  for (const c of analysis.script.comments) if (c.block) fold(c.range, FoldingRangeKind.Comment);
-  // Runs of line comments (the header of a file, a routine's explanation).
-  let runStart: Range | undefined;
-  let runEnd: Range | undefined;
-  for (const c of analysis.script.comments) {
-    if (c.block) continue;
-    if (runEnd && c.range.start.line === runEnd.start.line + 1) runEnd = c.range;
-    else {
-      if (runStart && runEnd && runEnd.start.line > runStart.start.line) out.push({ startLine: runStart.start.line - 1, endLine: runEnd.start.line - 1, kind: FoldingRangeKind.Comment });
-      runStart = runEnd = c.range;
-    }
-  }
-  if (runStart && runEnd && runEnd.start.line > runStart.start.line) out.push({ startLine: runStart.start.line - 1, endLine: runEnd.start.line - 1, kind: FoldingRangeKind.Comment });
-  return out.sort((a, b) => a.startLine - b.startLine);
+export function foldingRanges(model: DocumentModel): FoldingRange[] {
+  return model.folds.map((f) => ({ startLine: f.startLine, endLine: f.endLine, ...(f.comment ? { kind: FoldingRangeKind.Comment } : {}) }));
 }
 
 /**
  * Standard token types only, so every theme colours them without client contributions:
  * tags are strings with the `static` modifier (a tag is a constant ULONG), routine kinds are
  * keywords, routine names functions (`declaration` where declared), APIs functions with
- * `defaultLibrary`, pool types / flags / IRP_MJ codes enum members, globals and lists variables.
+ * `defaultLibrary`, pool types / flags / IRP_MJ codes enum members, globals and lists variables
+ * (`static`), locals variables, parameters parameters.
  */
 export const SEMANTIC_LEGEND: SemanticTokensLegend = {
   tokenTypes: ['string', 'keyword', 'function', 'enumMember', 'variable', 'parameter'],
@@ -118,71 +69,29 @@ export const SEMANTIC_LEGEND: SemanticTokensLegend = {
 const T = { string: 0, keyword: 1, function: 2, enumMember: 3, variable: 4, parameter: 5 };
 const M = { declaration: 1, defaultLibrary: 2, static: 4, readonly: 8 };
 
-export function semanticTokens(analysis: Analysis, index: ScriptIndex): SemanticTokens {
+export function semanticTokens(model: DocumentModel): SemanticTokens {
   const tokens: Array<[Range, number, number]> = [];
-  const script = analysis.script;
-  for (const r of script.routines) {
-    tokens.push([r.kindRange, T.keyword, 0]);
-    if (r.major) tokens.push([r.major.range, T.enumMember, M.readonly]);
-  }
-  for (const t of index.tags) tokens.push([t.tag.range, T.string, M.static]);
-  for (const o of index.occurrences) {
-    const type = o.kind === 'routine' ? T.function : o.kind === 'local' && o.scope?.params.some((p) => p.range === o.range) ? T.parameter : T.variable;
+  for (const t of model.tags) tokens.push([t.range, T.string, M.static]);
+  for (const o of model.occurrences) {
+    const type = o.kind === 'routine' ? T.function : o.parameter ? T.parameter : T.variable;
     tokens.push([o.range, type, (o.declaration ? M.declaration : 0) | (o.kind === 'global' || o.kind === 'list' ? M.static : 0)]);
   }
-  // API names and constants: found by walking calls.
-  const statement = (s: Statement): void => {
-    switch (s.type) {
-      case 'block':
-        s.statements.forEach(statement);
-        break;
-      case 'assign':
-        if (s.value.type === 'call') call(s.value);
-        break;
-      case 'callStatement':
-        call(s.call);
-        break;
-      case 'foreach':
-      case 'repeat':
-        statement(s.body);
-        break;
-      case 'if':
-        statement(s.then);
-        if (s.else) statement(s.else);
-        break;
-      default:
-        break;
-    }
-  };
-  const call = (c: import('../../core/ast').Call): void => {
-    const resolved = analysis.symbols.resolveCall(c);
-    if (resolved.kind !== 'api') return;
-    tokens.push([c.callee.range, T.function, M.defaultLibrary]);
-    c.args.forEach((a, i) => {
-      const kind = resolved.api.params[i]?.kind;
-      if (kind === 'poolType' || kind === 'poolFlags' || kind === 'irql') {
-        const ids = a.type === 'identifier' ? [a] : a.type === 'flags' ? a.names : [];
-        for (const id of ids) tokens.push([id.range, T.enumMember, M.readonly | M.defaultLibrary]);
-      }
-    });
-  };
-  for (const r of script.routines) statement(r.body);
-  const step = (s: ScenarioStep): void => {
-    if (s.type === 'irp') tokens.push([s.major.range, T.enumMember, M.readonly]);
-    if (s.type === 'repeat' || s.type === 'process') s.steps.forEach(step);
-  };
-  for (const s of script.scenarios) s.steps.forEach(step);
-
+  for (const x of model.extraTokens) {
+    if (x.type === 'kind') tokens.push([x.range, T.keyword, 0]);
+    else if (x.type === 'api') tokens.push([x.range, T.function, M.defaultLibrary]);
+    else if (x.type === 'major') tokens.push([x.range, T.enumMember, M.readonly]);
+    else tokens.push([x.range, T.enumMember, M.readonly | M.defaultLibrary]);
+  }
   tokens.sort((a, b) => a[0].start.offset - b[0].start.offset);
   const builder = new SemanticTokensBuilder();
-  let lastOffset = -1;
+  let lastEnd = -1;
   for (const [range, type, mods] of tokens) {
     // Tokens are single-line and must not overlap.
-    if (range.start.line !== range.end.line || range.start.offset < lastOffset) continue;
+    if (range.start.line !== range.end.line || range.start.offset < lastEnd) continue;
     const length = range.end.column - range.start.column;
     if (length <= 0) continue;
     builder.push(range.start.line - 1, range.start.column - 1, length, type, mods);
-    lastOffset = range.end.offset;
+    lastEnd = range.end.offset;
   }
   return builder.build();
 }
@@ -190,14 +99,15 @@ export function semanticTokens(analysis: Analysis, index: ScriptIndex): Semantic
 export const RUN_SCENARIO_COMMAND = 'poolscope.runScenario';
 export const RUN_SCENARIO_WITH_HIT_TAG_COMMAND = 'poolscope.runScenarioWithHitTag';
 
-export function scenarioLenses(uri: string, analysis: Analysis): CodeLens[] {
+/** Two lenses on the line of each `scenario` keyword; the client implements both commands. */
+export function scenarioLenses(uri: string, model: DocumentModel): CodeLens[] {
   const out: CodeLens[] = [];
-  for (const s of analysis.script.scenarios) {
+  for (const s of model.scenarios) {
     if (!s.name) continue;
-    const range = toLspRange(s.nameRange.start.line === s.range.start.line ? s.range : s.nameRange);
-    const line = { start: range.start, end: range.start };
-    out.push({ range: line, command: { title: 'Run scenario', command: RUN_SCENARIO_COMMAND, arguments: [uri, s.name] } });
-    out.push({ range: line, command: { title: 'Run with PoolHitTag…', command: RUN_SCENARIO_WITH_HIT_TAG_COMMAND, arguments: [uri, s.name] } });
+    const start = toLspRange(s.range).start;
+    const range = { start, end: start };
+    out.push({ range, command: { title: 'Run scenario', command: RUN_SCENARIO_COMMAND, arguments: [uri, s.name] } });
+    out.push({ range, command: { title: 'Run with PoolHitTag…', command: RUN_SCENARIO_WITH_HIT_TAG_COMMAND, arguments: [uri, s.name] } });
   }
   return out;
 }

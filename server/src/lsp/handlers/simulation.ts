@@ -70,6 +70,7 @@ export class SimulationService {
     private readonly settings: SettingsCache,
     /** The text of a run's default reports (bug check, `!poolused 4`), owners included. */
     private readonly renderDefaultReports: (uri: string, result: SimulationResult) => Promise<string>,
+    private readonly analysisRestarts: () => number,
     workerDir: string = __dirname,
   ) {
     this.workerPath = join(workerDir, 'simulationWorker.js');
@@ -107,14 +108,15 @@ export class SimulationService {
     return {
       runningSimulations: [...this.active.values()].map((r) => ({ uri: r.uri, scenario: r.scenario ?? null, threadId: r.worker.threadId })),
       openDocuments: this.workspace.documents.keys().length,
+      analysisRestarts: this.analysisRestarts(),
       rssBytes: process.memoryUsage().rss,
     };
   }
 
-  listScenarios(uri: string): ScenarioInfo[] {
-    const analysis = this.workspace.currentAnalysis(uri) ?? this.workspace.lastAnalysis(uri);
-    if (!analysis) return [];
-    return analysis.script.scenarios.filter((s) => s.name).map((s) => ({ uri, name: s.name, line: s.range.start.line - 1 }));
+  async listScenarios(uri: string): Promise<ScenarioInfo[]> {
+    const model = (await this.workspace.currentModel(uri)) ?? this.workspace.lastModel(uri);
+    if (!model) return [];
+    return model.scenarios.filter((s) => s.name).map((s) => ({ uri, name: s.name, line: s.range.start.line - 1 }));
   }
 
   poolFind(params: PoolFindParams): PoolFindResult {

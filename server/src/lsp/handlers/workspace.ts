@@ -1,75 +1,66 @@
 /**
- * The open documents and their analyses. An analysis is made by the validator (debounced, off
- * the request path) or on demand by a request that needs exact positions (rename, references);
- * hover and completion read whatever analysis is at hand, because they look names up rather
- * than positions.
+ * The open documents and the model of their last analysis. Models are made by the validator
+ * in the analysis worker; requests never parse. Hover and completion read whatever model is at
+ * hand (they look names up, so an older version serves); requests that need exact positions
+ * (references, rename, outline, …) wait for the model of the current version without blocking
+ * the main thread.
  */
 import { TextDocuments } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { performance } from 'node:perf_hooks';
-import { analyze, type Analysis } from '../services/analysis';
-import { buildIndex, type ScriptIndex } from '../services/occurrences';
-import { DEFAULT_SETTINGS, type PoolScopeSettings } from './settings';
+import type { DocumentModel } from '../services/model';
 
 export class Workspace {
   readonly documents = new TextDocuments(TextDocument);
-  private readonly analyses = new Map<string, Analysis>();
-  private readonly indexes = new WeakMap<Analysis, ScriptIndex>();
-  /** The settings each document was last analysed with (on-demand analyses reuse them). */
-  private readonly lastSettings = new Map<string, PoolScopeSettings>();
+  private readonly models = new Map<string, DocumentModel>();
   workspaceFolders: string[] = [];
+  /** Set by the validator: analyses the current version now (skipping the debounce). */
+  analyzeNow: (uri: string) => Promise<DocumentModel | undefined> = async () => undefined;
 
   get(uri: string): TextDocument | undefined {
     return this.documents.get(uri);
   }
 
-  /** The latest analysis of `uri`, whatever its version (may be older than the text). */
-  lastAnalysis(uri: string): Analysis | undefined {
-    return this.analyses.get(uri);
+  /** The latest model of `uri`, whatever its version (may be older than the text). */
+  lastModel(uri: string): DocumentModel | undefined {
+    return this.models.get(uri);
   }
 
-  /** The analysis of the document's current version, made now if needed. */
-  currentAnalysis(uri: string): Analysis | undefined {
+  /**
+   * For requests that look names up (hover, completion, signature help): the last model of any
+   * version, without waiting — unless the document has never been analysed at all.
+   */
+  async namesModel(uri: string): Promise<DocumentModel | undefined> {
+    return this.models.get(uri) ?? (await this.currentModel(uri));
+  }
+
+  /** The model of the document's current version (analysed now if needed). */
+  async currentModel(uri: string): Promise<DocumentModel | undefined> {
     const doc = this.documents.get(uri);
     if (!doc) return undefined;
-    const last = this.analyses.get(uri);
+    const last = this.models.get(uri);
     if (last && last.version === doc.version) return last;
-    return this.analyzeDocument(doc, this.lastSettings.get(uri) ?? DEFAULT_SETTINGS);
+    const fresh = await this.analyzeNow(uri);
+    const now = this.documents.get(uri);
+    // The document moved on while it was analysed: the newest model is the best answer left.
+    return fresh && now && fresh.version === now.version ? fresh : (this.models.get(uri) ?? fresh);
   }
 
-  analyzeDocument(doc: TextDocument, settings: PoolScopeSettings): Analysis {
-    this.lastSettings.set(doc.uri, settings);
-    const analysis = analyze(
-      doc.getText(),
-      doc.version,
-      { file: doc.uri, rules: settings.rules, usedTags: this.usedTagsOutside(doc.uri) },
-      () => performance.now(),
-    );
-    this.analyses.set(doc.uri, analysis);
-    return analysis;
+  setModel(model: DocumentModel): void {
+    const prev = this.models.get(model.uri);
+    if (!prev || prev.version <= model.version) this.models.set(model.uri, model);
   }
 
   /** Tags of the other open documents (rules.md: a new tag must be unused in the workspace). */
-  usedTagsOutside(uri: string): Set<string> | undefined {
-    let tags: Set<string> | undefined;
-    for (const [other, analysis] of this.analyses) {
+  usedTagsOutside(uri: string): string[] {
+    const tags = new Set<string>();
+    for (const [other, model] of this.models) {
       if (other === uri) continue;
-      for (const site of this.index(analysis).tags) (tags ??= new Set()).add(site.value);
+      for (const site of model.tags) tags.add(site.value);
     }
-    return tags;
-  }
-
-  index(analysis: Analysis): ScriptIndex {
-    let index = this.indexes.get(analysis);
-    if (!index) {
-      index = buildIndex(analysis.script, analysis.symbols);
-      this.indexes.set(analysis, index);
-    }
-    return index;
+    return [...tags];
   }
 
   forget(uri: string): void {
-    this.analyses.delete(uri);
-    this.lastSettings.delete(uri);
+    this.models.delete(uri);
   }
 }

@@ -7,8 +7,7 @@
  */
 import { APIS, IRP_MAJOR_FUNCTIONS, IRQL_CONSTANTS, POOL_FLAGS, POOL_TYPES, ROUTINE_KINDS, lookupApi, type ApiInfo, type ApiParameter } from '../../core/apis';
 import type { RoutineKind } from '../../core/ast';
-import type { Analysis } from './analysis';
-import type { ScriptIndex } from './occurrences';
+import type { DocumentModel } from './model';
 import { callContextAt, inComment, regionAt, statementPrefix, tagAt, type Region } from './textScan';
 
 export type CandidateKind =
@@ -84,42 +83,42 @@ function apiCandidates(filter?: (a: ApiInfo) => boolean): Candidate[] {
   }));
 }
 
-function routineCandidates(analysis: Analysis | undefined, kind?: RoutineKind | RoutineKind[]): Candidate[] {
-  if (!analysis) return [];
+function routineCandidates(model: DocumentModel | undefined, kind?: RoutineKind | RoutineKind[]): Candidate[] {
+  if (!model) return [];
   const kinds = kind === undefined ? undefined : Array.isArray(kind) ? kind : [kind];
-  return analysis.script.routines
-    .filter((r) => r.name.name && (!kinds || kinds.includes(r.kind)))
+  return model.routines
+    .filter((r) => r.name && (!kinds || kinds.includes(r.kind)))
     .map((r) => ({
-      label: r.name.name,
+      label: r.name,
       kind: 'routine' as const,
-      detail: r.kind === 'dispatch' && r.major ? `dispatch ${r.major.name}` : r.kind,
+      detail: r.kind === 'dispatch' && r.major ? `dispatch ${r.major}` : r.kind,
       documentation: `${ROUTINE_KINDS[r.kind]?.irqlText ?? ''} — ${ROUTINE_KINDS[r.kind]?.process ?? ''}`,
-      sortText: '0' + r.name.name,
+      sortText: '0' + r.name,
     }));
 }
 
-function listCandidates(analysis: Analysis | undefined): Candidate[] {
-  if (!analysis) return [];
-  return [...analysis.symbols.lists.keys()].map((n) => ({ label: n, kind: 'list' as const, detail: 'list', sortText: '0' + n }));
+function listCandidates(model: DocumentModel | undefined): Candidate[] {
+  if (!model) return [];
+  return model.lists.map((l) => ({ label: l.name, kind: 'list' as const, detail: 'list', sortText: '0' + l.name }));
 }
 
-function variableCandidates(analysis: Analysis | undefined, routineName: string | undefined): Candidate[] {
-  if (!analysis) return [];
+function variableCandidates(model: DocumentModel | undefined, routineName: string | undefined): Candidate[] {
+  if (!model) return [];
   const out: Candidate[] = [];
-  const routine = routineName ? analysis.symbols.routines.get(routineName) : undefined;
-  const locals = routine ? analysis.symbols.locals.get(routine) : undefined;
-  for (const n of locals ?? []) {
-    if (!analysis.symbols.globals.has(n)) out.push({ label: n, kind: 'local', detail: routine?.params.some((p) => p.name === n) ? 'parameter' : 'local', sortText: '0' + n });
+  const routine = routineName ? model.routines.find((r) => r.name === routineName) : undefined;
+  const globals = new Set(model.globals.map((g) => g.name));
+  for (const n of routine?.locals ?? []) {
+    if (!globals.has(n)) out.push({ label: n, kind: 'local', detail: routine?.params.includes(n) ? 'parameter' : 'local', sortText: '0' + n });
   }
-  for (const n of analysis.symbols.globals.keys()) out.push({ label: n, kind: 'global', detail: 'global', sortText: '1' + n });
+  for (const n of globals) out.push({ label: n, kind: 'global', detail: 'global', sortText: '1' + n });
   return out;
 }
 
 /** Every distinct tag of the script, most used first. */
-function tagCandidates(index: ScriptIndex | undefined, quoted: boolean): Candidate[] {
-  if (!index) return [];
+function tagCandidates(model: DocumentModel | undefined, quoted: boolean): Candidate[] {
+  if (!model) return [];
   const counts = new Map<string, number>();
-  for (const t of index.tags) if (t.tag.value) counts.set(t.tag.value, (counts.get(t.tag.value) ?? 0) + 1);
+  for (const t of model.tags) if (t.value && t.value.length === 4) counts.set(t.value, (counts.get(t.value) ?? 0) + 1);
   return [...counts.entries()]
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .map(([tag, n], i) => ({
@@ -131,13 +130,14 @@ function tagCandidates(index: ScriptIndex | undefined, quoted: boolean): Candida
     }));
 }
 
-function irpCandidates(analysis: Analysis | undefined, onlyHandled: boolean): Candidate[] {
-  const handled = analysis?.symbols.dispatch;
-  return IRP_MAJOR_FUNCTIONS.filter((m) => !onlyHandled || !handled || handled.size === 0 || handled.has(m)).map((m, i) => ({
+function irpCandidates(model: DocumentModel | undefined, onlyHandled: boolean): Candidate[] {
+  const handled = model?.dispatch ?? {};
+  const any = Object.keys(handled).length > 0;
+  return IRP_MAJOR_FUNCTIONS.filter((m) => !onlyHandled || !any || m in handled).map((m, i) => ({
     label: m,
     kind: 'irpMajor' as const,
-    detail: handled?.get(m) ? `dispatched to ${handled.get(m)!.name.name}` : 'IRP major function',
-    sortText: (handled?.has(m) ? '0' : '1') + String(i).padStart(2, '0'),
+    detail: handled[m] ? `dispatched to ${handled[m]}` : 'IRP major function',
+    sortText: (handled[m] ? '0' : '1') + String(i).padStart(2, '0'),
   }));
 }
 
@@ -193,15 +193,14 @@ export interface CompletionResult {
 }
 
 /**
- * Candidates at `offset` of `text`. `analysis` and `index` may be older than `text`: they only
- * supply names.
+ * Candidates at `offset` of `text`. `model` may be older than `text`: it only supplies names.
  */
-export function complete(text: string, offset: number, analysis: Analysis | undefined, index: ScriptIndex | undefined): CompletionResult {
+export function complete(text: string, offset: number, model: DocumentModel | undefined): CompletionResult {
   if (inComment(text, offset)) return { expects: 'comment', candidates: [] };
 
   const tag = tagAt(text, offset);
   if (tag && offset > tag.start) {
-    const c = tagCandidates(index, true).map((x) => ({ ...x, replaceFrom: tag.start + 1, replaceTo: tag.closed ? tag.end - 1 : offset }));
+    const c = tagCandidates(model, true).map((x) => ({ ...x, replaceFrom: tag.start + 1, replaceTo: tag.closed ? tag.end - 1 : offset }));
     return { expects: 'tag', candidates: c };
   }
 
@@ -211,7 +210,7 @@ export function complete(text: string, offset: number, analysis: Analysis | unde
   const before = wordMatch ? prefix.slice(0, -wordMatch[0].length) : prefix;
 
   if (region.kind === 'topLevel') {
-    if (/^\s*dispatch\s+$/.test(before)) return { expects: 'irpMajor', candidates: irpCandidates(analysis, false) };
+    if (/^\s*dispatch\s+$/.test(before)) return { expects: 'irpMajor', candidates: irpCandidates(model, false) };
     if (/^\s*$/.test(before)) return { expects: 'declaration', candidates: DECLARATIONS };
     return { expects: 'none', candidates: [] };
   }
@@ -221,15 +220,15 @@ export function complete(text: string, offset: number, analysis: Analysis | unde
     if (m) {
       switch (m[1]) {
         case 'irp':
-          return { expects: 'irpMajor', candidates: irpCandidates(analysis, true) };
+          return { expects: 'irpMajor', candidates: irpCandidates(model, true) };
         case 'dpc':
-          return { expects: 'routine:dpc', candidates: routineCandidates(analysis, 'dpc') };
+          return { expects: 'routine:dpc', candidates: routineCandidates(model, 'dpc') };
         case 'workitem':
-          return { expects: 'routine:workitem', candidates: routineCandidates(analysis, 'workitem') };
+          return { expects: 'routine:workitem', candidates: routineCandidates(model, 'workitem') };
         case 'call':
-          return { expects: 'routine', candidates: routineCandidates(analysis) };
+          return { expects: 'routine', candidates: routineCandidates(model) };
         case 'hittag':
-          return { expects: 'tag', candidates: [...tagCandidates(index, false), { label: 'off', kind: 'keyword', insertText: 'off' }] };
+          return { expects: 'tag', candidates: [...tagCandidates(model, false), { label: 'off', kind: 'keyword', insertText: 'off' }] };
       }
     }
     if (/^\s*$/.test(before)) return { expects: 'step', candidates: SCENARIO_STEPS };
@@ -248,9 +247,9 @@ export function complete(text: string, offset: number, analysis: Analysis | unde
         case 'poolFlags':
           return { expects: 'poolFlags', candidates: poolFlagCandidates() };
         case 'tag':
-          return { expects: 'tag', candidates: tagCandidates(index, false) };
+          return { expects: 'tag', candidates: tagCandidates(model, false) };
         case 'routine':
-          return { expects: `routine:${param.routineKind}`, candidates: routineCandidates(analysis, param.routineKind) };
+          return { expects: `routine:${param.routineKind}`, candidates: routineCandidates(model, param.routineKind) };
         case 'irql':
           return { expects: 'irql', candidates: [...IRQL_CONSTANTS.keys()].map((n) => ({ label: n, kind: 'irql' as const })) };
         case 'size':
@@ -261,31 +260,31 @@ export function complete(text: string, offset: number, analysis: Analysis | unde
         case undefined:
           return { expects: 'none', candidates: [] };
         default:
-          return { expects: 'variable', candidates: variableCandidates(analysis, region.name) };
+          return { expects: 'variable', candidates: variableCandidates(model, region.name) };
       }
     }
-    return { expects: 'variable', candidates: variableCandidates(analysis, region.name) };
+    return { expects: 'variable', candidates: variableCandidates(model, region.name) };
   }
   if (call && call.callee === 'if') {
     return {
       expects: 'condition',
       candidates: [
-        ...variableCandidates(analysis, region.name),
+        ...variableCandidates(model, region.name),
         { label: 'chance', kind: 'keyword', insertText: 'chance(${1:5}%)', snippet: true, detail: 'a branch taken with this probability' },
       ],
     };
   }
   if (/(?:^|[\s=])pop\s+$/.test(before) || /^\s*push\s+$/.test(before) || /\bforeach\s+\w+\s+in\s+$/.test(before)) {
-    return { expects: 'list', candidates: listCandidates(analysis) };
+    return { expects: 'list', candidates: listCandidates(model) };
   }
-  if (/^\s*push\s+\w+\s*,\s*$/.test(before)) return { expects: 'variable', candidates: variableCandidates(analysis, region.name) };
+  if (/^\s*push\s+\w+\s*,\s*$/.test(before)) return { expects: 'variable', candidates: variableCandidates(model, region.name) };
   if (/^\s*[A-Za-z_]\w*\s*=\s*$/.test(before)) {
     return {
       expects: 'expression',
       candidates: [
         ...apiCandidates((a) => a.returnsBlock),
-        ...routineCandidates(analysis, 'routine'),
-        ...variableCandidates(analysis, region.name),
+        ...routineCandidates(model, 'routine'),
+        ...variableCandidates(model, region.name),
         { label: 'pop', kind: 'keyword', insertText: 'pop ${1:list}', snippet: true },
         { label: 'NULL', kind: 'keyword' },
       ],
@@ -295,7 +294,7 @@ export function complete(text: string, offset: number, analysis: Analysis | unde
   if (/^\s*$/.test(before) || /(?:\)|\belse)\s*$/.test(before)) {
     return {
       expects: 'statement',
-      candidates: [...apiCandidates(), ...routineCandidates(analysis, 'routine'), ...STATEMENT_KEYWORDS, ...variableCandidates(analysis, region.name)],
+      candidates: [...apiCandidates(), ...routineCandidates(model, 'routine'), ...STATEMENT_KEYWORDS, ...variableCandidates(model, region.name)],
     };
   }
   return { expects: 'none', candidates: [] };

@@ -14,8 +14,7 @@ import {
   tagToUlong,
   type ApiInfo,
 } from '../../core/apis';
-import type { Routine } from '../../core/ast';
-import type { TagSite } from './occurrences';
+import type { RoutineInfo, TagSiteModel } from './model';
 
 export function hex32(n: number): string {
   return '0x' + (n >>> 0).toString(16).padStart(8, '0');
@@ -30,7 +29,7 @@ function code(text: string): string {
   return '`` ' + text + ' ``';
 }
 
-export function tagHover(display: string, sites: readonly TagSite[], owner: string | undefined): string {
+export function tagHover(display: string, sites: readonly TagSiteModel[], owner: string | undefined): string {
   const lines: string[] = [];
   lines.push(`**Pool tag** ${code(`'${display}'`)}`);
   lines.push('');
@@ -48,9 +47,9 @@ export function tagHover(display: string, sites: readonly TagSite[], owner: stri
     lines.push('');
     lines.push(`Used at ${sites.length} site${sites.length === 1 ? '' : 's'}:`);
     for (const s of sites) {
-      const where = s.routine ? ` in ${s.routine.name.name}` : s.scenario ? ` in scenario ${s.scenario.name}` : '';
-      const what = s.api ?? (s.call ? s.call.callee.name : 'hittag');
-      lines.push(`- line ${s.tag.range.start.line}: ${what}${s.allocation ? ' (allocation)' : ''}${where}`);
+      const where = s.routine ? ` in ${s.routine}` : s.scenario ? ` in scenario ${s.scenario}` : '';
+      const what = s.api ?? s.callee ?? 'hittag';
+      lines.push(`- line ${s.range.start.line}: ${what}${s.allocation ? ' (allocation)' : ''}${where}`);
     }
   }
   return lines.join('\n');
@@ -87,11 +86,11 @@ export function apiHover(api: ApiInfo): string {
   return lines.join('\n');
 }
 
-export function routineHover(routine: Routine): string {
+export function routineHover(routine: RoutineInfo): string {
   const info = ROUTINE_KINDS[routine.kind];
-  const kind = routine.kind === 'dispatch' && routine.major ? `dispatch ${routine.major.name}` : routine.kind;
-  const params = routine.params.length ? `(${routine.params.map((p) => p.name).join(', ')})` : '';
-  const lines = ['```drvm', `${kind} ${routine.name.name}${params}`, '```', ''];
+  const kind = routine.kind === 'dispatch' && routine.major ? `dispatch ${routine.major}` : routine.kind;
+  const params = routine.params.length ? `(${routine.params.join(', ')})` : '';
+  const lines = ['```drvm', `${kind} ${routine.name}${params}`, '```', ''];
   if (info) {
     lines.push(`**Kind** ${routine.kind} — started by ${info.startedBy}`);
     lines.push('');

@@ -46,6 +46,10 @@ export interface TagSite {
 export interface ScriptIndex {
   occurrences: Occurrence[];
   tags: TagSite[];
+  /** API calls: the callee and the pool-type / flag / IRQL constants among the arguments. */
+  apiCalls: Array<{ callee: Range; constants: Range[] }>;
+  /** IRP_MJ codes of `irp` scenario steps. */
+  scenarioMajors: Range[];
   /** Occurrences grouped by symbol key (see `symbolKey`). */
   byKey: Map<string, Occurrence[]>;
 }
@@ -60,6 +64,8 @@ const CONSTANT_PARAMS = new Set(['poolType', 'poolFlags', 'irql', 'spinLock', 'n
 export function buildIndex(script: Script, symbols: SymbolTable): ScriptIndex {
   const occurrences: Occurrence[] = [];
   const tags: TagSite[] = [];
+  const apiCalls: ScriptIndex['apiCalls'] = [];
+  const scenarioMajors: Range[] = [];
   const add = (id: Identifier | undefined, kind: SymbolKind, declaration: boolean, scope?: Routine): void => {
     if (!id || !id.name) return;
     occurrences.push({ name: id.name, kind, range: id.range, declaration, scope });
@@ -94,6 +100,16 @@ export function buildIndex(script: Script, symbols: SymbolTable): ScriptIndex {
       const resolved = symbols.resolveCall(c);
       if (resolved.kind === 'helper') add(c.callee, 'routine', false);
       const api = resolved.kind === 'api' ? resolved.api : lookupApi(c.callee.name);
+      if (resolved.kind === 'api') {
+        const constants: Range[] = [];
+        c.args.forEach((a, i) => {
+          const kind = resolved.api.params[i]?.kind;
+          if (kind !== 'poolType' && kind !== 'poolFlags' && kind !== 'irql') return;
+          if (a.type === 'identifier') constants.push(a.range);
+          else if (a.type === 'flags') for (const n of a.names) constants.push(n.range);
+        });
+        apiCalls.push({ callee: c.callee.range, constants });
+      }
       c.args.forEach((arg, i) => {
         const param = api?.params[i];
         if (arg.type === 'tag') {
@@ -171,6 +187,9 @@ export function buildIndex(script: Script, symbols: SymbolTable): ScriptIndex {
         case 'process':
           st.steps.forEach(step);
           break;
+        case 'irp':
+          scenarioMajors.push(st.major.range);
+          break;
         case 'hittag':
           if (st.tag) tags.push({ tag: st.tag, value: st.tag.value ?? st.tag.raw, allocation: false, scenario });
           break;
@@ -188,25 +207,7 @@ export function buildIndex(script: Script, symbols: SymbolTable): ScriptIndex {
     if (!list) byKey.set(k, (list = []));
     list.push(o);
   }
-  return { occurrences, tags, byKey };
-}
-
-/** The occurrence whose range contains `offset` (end inclusive, so a cursor just past a name counts). */
-export function occurrenceAt(index: ScriptIndex, offset: number): Occurrence | undefined {
-  for (const o of index.occurrences) {
-    if (o.range.start.offset <= offset && offset <= o.range.end.offset) return o;
-  }
-  return undefined;
-}
-
-export function tagSiteAt(index: ScriptIndex, offset: number): TagSite | undefined {
-  return index.tags.find((t) => t.tag.range.start.offset <= offset && offset < t.tag.range.end.offset);
-}
-
-/** All occurrences of the symbol `o` refers to; declarations first. */
-export function occurrencesOf(index: ScriptIndex, o: Occurrence): Occurrence[] {
-  const all = index.byKey.get(symbolKey(o)) ?? [o];
-  return [...all].sort((a, b) => Number(b.declaration) - Number(a.declaration) || a.range.start.offset - b.range.start.offset);
+  return { occurrences, tags, byKey, apiCalls, scenarioMajors };
 }
 
 /** The padded display form of a tag as the user typed it: `Abc`, `'Abc '`, `Tron`. */
