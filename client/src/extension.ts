@@ -73,8 +73,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<PoolSc
     hitTag: () => hitTag.state,
     snapshot: (view, depth = 0) => snapshotTree<unknown>((view === 'scenarios' ? scenarios : view === 'poolUsed' ? poolUsed : hitTagView) as vscode.TreeDataProvider<unknown>, depth),
     setPoolUsedMode: (mode) => poolUsed.setMode(mode),
+    expandPoolUsedTag: (tag) => poolUsed.expandTag(tag),
     reportState: () => report.renderedState,
     onReportRendered: report.onDidRender,
+    rawRequest: async (method, params) => (await server.ready()).sendRequest(method, params),
     setReportFilter: (filter) => report.post({ type: 'setFilter', filter }),
   };
 }

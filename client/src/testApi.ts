@@ -25,11 +25,15 @@ export interface PoolScopeApi {
   hitTag(): HitTagState;
   /** The tree items a view shows now, expanded `depth` levels. */
   snapshot(view: PoolScopeViewId, depth?: number): Promise<TreeItemSnapshot[]>;
+  /** Expands a tag in Pool Used, as a click would. */
+  expandPoolUsedTag(tag: string): Promise<void>;
   /** Switches Pool Used between paged and non-paged. */
   setPoolUsedMode(mode: 'paged' | 'nonPaged'): void;
   /** What the Pool Report page rendered last (posted back by the page). */
   reportState(): RenderedReportState | undefined;
   readonly onReportRendered: vscode.Event<RenderedReportState>;
+  /** A raw LSP request (unconverted JSON): lets the suite look at exactly what the server sent. */
+  rawRequest(method: string, params: unknown): Promise<unknown>;
   /** Sends a filter to the report page, as if typed. */
   setReportFilter(filter: string): void;
 }

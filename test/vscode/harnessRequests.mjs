@@ -48,10 +48,30 @@ export async function handleHarnessRequest(page, req, { resultsDir, runName }) {
       const text = await frame.locator('body').textContent();
       result.literal = Object.fromEntries(req.literalTexts.map((t) => [t, (text ?? '').includes(t)]));
     }
+    result.scripts = await frame
+      .locator('script')
+      .evaluateAll((els) => els.map((e) => ({ src: e.getAttribute('src') ?? '', nonce: e.nonce !== '' || e.hasAttribute('nonce'), text: (e.textContent ?? '').slice(0, 200) })))
+      .catch(() => []);
     result.pwned = await frame.locator('body').evaluate(() => Boolean(window.__pwned)).catch(() => null);
     const missing = (req.expectRows ?? []).filter((t) => !rows.includes(t));
     if (missing.length) return { ...result, ok: false, error: `rows missing from the !poolused table: ${JSON.stringify(missing)} (saw ${JSON.stringify(rows)})` };
     return result;
+  }
+  if (req.kind === 'sidebar') {
+    // The Pool Tracking container's tree rows, read from the workbench DOM.
+    const side = page.locator('.part.sidebar');
+    const deadline = Date.now() + (req.timeoutMs ?? 20_000);
+    let text = '';
+    while (Date.now() < deadline) {
+      text = (await side.textContent().catch(() => '')) ?? '';
+      if ((req.expectTexts ?? []).every((t) => text.includes(t))) break;
+      await page.waitForTimeout(250);
+    }
+    await page.waitForTimeout(req.settleMs ?? 400);
+    await page.screenshot({ path: file });
+    const texts = Object.fromEntries((req.expectTexts ?? []).map((t) => [t, text.includes(t)]));
+    const missing = Object.entries(texts).filter(([, v]) => !v).map(([k]) => k);
+    return missing.length ? { ok: false, file, texts, error: `not in the sidebar: ${JSON.stringify(missing)}` } : { ok: true, file, texts };
   }
   return { ok: false, error: `unknown request kind ${req.kind}` };
 }

@@ -13,7 +13,7 @@
 // The last stdout line is exactly `vscode: N passed, M failed`. Exit code 0 only when every
 // test ran and passed; it never skips (a missing browser or server is a failure).
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -301,7 +301,9 @@ async function runSuite(name, paths, { developmentPath, env }) {
         res = { ok: false, error: String(e?.stack ?? e) };
       }
       log(`${name}: request ${req.kind} ${req.name ?? ''} → ${res.ok ? 'ok' : `FAILED ${res.error ?? ''}`}`);
-      writeFileSync(join(dirs.handshake, f.replace(/^req-/, 'res-')), JSON.stringify(res));
+      const out = join(dirs.handshake, f.replace(/^req-/, 'res-'));
+      writeFileSync(`${out}.tmp`, JSON.stringify(res));
+      renameSync(`${out}.tmp`, out); // the suite never reads half a file
     }
     await sleep(150);
   }

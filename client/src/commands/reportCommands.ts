@@ -47,7 +47,8 @@ export function registerReportCommands(panel: ReportPanel, runs: RunStore, serve
         void vscode.window.showErrorMessage('Import one log, or two to see what grew between them.');
         return undefined;
       }
-      const [before, after] = picked.length === 2 ? [...picked].sort((a, b) => a.path.localeCompare(b.path)) : picked;
+      // Arguments come in (before, after) order; from the dialog, the older file is "before".
+      const [before, after] = files || picked.length < 2 ? picked : await byModificationTime(picked);
       const read = async (u: vscode.Uri) => new TextDecoder('utf-8').decode(await vscode.workspace.fs.readFile(u));
       let result: ImportLogResult;
       try {
@@ -101,6 +102,11 @@ export async function exportReport(panel: ReportPanel, runs: RunStore, target?: 
   await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
   vscode.window.setStatusBarMessage(`PoolScope: exported ${base(uri)}`, 4_000);
   return uri;
+}
+
+async function byModificationTime(uris: readonly vscode.Uri[]): Promise<vscode.Uri[]> {
+  const stats = await Promise.all(uris.map(async (u) => ({ u, mtime: (await vscode.workspace.fs.stat(u)).mtime })));
+  return stats.sort((a, b) => a.mtime - b.mtime || a.u.path.localeCompare(b.u.path)).map((s) => s.u);
 }
 
 function base(u: vscode.Uri): string {

@@ -16,6 +16,8 @@ export type PoolUsedNode =
 export class PoolUsedView implements vscode.TreeDataProvider<PoolUsedNode>, vscode.Disposable {
   static readonly id = 'poolscope.poolUsed';
   private mode: PoolMode = 'paged';
+  /** The root nodes of the current run and mode: stable objects, so that reveal() finds them. */
+  private roots: PoolUsedNode[] | undefined;
   private readonly changed = new vscode.EventEmitter<PoolUsedNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
@@ -42,7 +44,24 @@ export class PoolUsedView implements vscode.TreeDataProvider<PoolUsedNode>, vsco
     this.refresh();
   }
 
+  /** Expands a tag to show its allocation sites (as a click on it would). */
+  async expandTag(tag: string): Promise<void> {
+    const node = this.getChildren().find((n) => n.kind === 'tag' && n.row.tag === tag);
+    if (!node) return;
+    // The tree may not have rendered its rows yet right after the view opens: retry briefly.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.view.reveal(node, { expand: true, select: false, focus: false });
+        return;
+      } catch (e) {
+        if (attempt >= 20) throw e;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+
   refresh(): void {
+    this.roots = undefined;
     const run = this.runs.lastRun;
     this.view.description = run ? `${run.scenario} · ${this.mode === 'paged' ? 'Paged' : 'NonPaged'}` : undefined;
     this.changed.fire(undefined);
@@ -51,9 +70,14 @@ export class PoolUsedView implements vscode.TreeDataProvider<PoolUsedNode>, vsco
   getChildren(node?: PoolUsedNode): PoolUsedNode[] {
     const run = this.runs.lastRun;
     if (!run) return [];
-    if (!node) return poolUsedOrder(run.result.poolused, this.mode).map((row) => ({ kind: 'tag', row, mode: this.mode }));
+    if (!node) return (this.roots ??= poolUsedOrder(run.result.poolused, this.mode).map((row) => ({ kind: 'tag', row, mode: this.mode })));
     if (node.kind === 'tag') return sitesOf(run, node.row.tag, node.mode);
     return [];
+  }
+
+  getParent(node: PoolUsedNode): PoolUsedNode | undefined {
+    if (node.kind === 'tag') return undefined;
+    return this.getChildren().find((n) => n.kind === 'tag' && n.row.tag === node.tag);
   }
 
   getTreeItem(node: PoolUsedNode): vscode.TreeItem {

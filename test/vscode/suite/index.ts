@@ -7,7 +7,15 @@
  * after mocha has installed its `suite`/`test` globals (a bundle cannot `require` a glob).
  */
 import Mocha from 'mocha';
+import { registerCommandTests } from './commands.test';
+import { registerDiagnosticsTests } from './diagnostics.test';
+import { registerHitTagTests } from './hitTag.test';
+import { registerHostileTests } from './hostile.test';
+import { registerQuickFixTests } from './quickFix.test';
+import { registerReportTests } from './report.test';
 import { registerSmokeTests } from './smoke.test';
+import { registerViewTests } from './views.test';
+import { registerVsixTests } from './vsix.test';
 
 /** Which suites run: `dev` (the extension folder) or `vsix` (the installed package). */
 function mode(): string {
@@ -20,6 +28,19 @@ export function run(): Promise<void> {
   if (grep) mocha.grep(grep);
   mocha.suite.emit('pre-require', globalThis, 'poolscope-suite', mocha);
   registerSmokeTests(mode());
+  if (process.env.POOLSCOPE_TEST_GREP === 'debug') require('./debug.test').registerDebugTests();
+  if (mode() === 'vsix') {
+    registerVsixTests();
+  } else {
+    // Order matters a little: later suites change the last run and the report.
+    registerDiagnosticsTests();
+    registerViewTests();
+    registerHitTagTests();
+    registerReportTests();
+    registerCommandTests();
+    registerQuickFixTests();
+    registerHostileTests();
+  }
 
   console.log('@@poolscope-begin');
   return new Promise((resolve, reject) => {

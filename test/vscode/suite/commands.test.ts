@@ -1,0 +1,119 @@
+/** The Pool commands: contributed with their category, and working end to end. */
+import * as assert from 'node:assert';
+import * as vscode from 'vscode';
+import type { ImportLogResult, PoolFindResult } from '../../../server/src/protocol';
+import type { ReportRun } from '../../../client/webview/protocol';
+import { EXTENSION_ID, poolscope, reportRendered, workspaceFile } from './helpers';
+
+const COMMANDS: Record<string, string> = {
+  'poolscope.runScenario': 'Run Scenario…',
+  'poolscope.runScenarioAtCursor': 'Run Scenario at Cursor',
+  'poolscope.setHitTag': 'Set PoolHitTag…',
+  'poolscope.clearHitTag': 'Clear PoolHitTag',
+  'poolscope.poolFind': 'Find Pool Allocations by Tag…',
+  'poolscope.showReport': 'Show Pool Report',
+  'poolscope.importLog': 'Import Debugger Log…',
+  'poolscope.exportReport': 'Export Report…',
+  'poolscope.restartServer': 'Restart Language Server',
+};
+
+export function registerCommandTests(): void {
+  suite('commands', () => {
+    suiteSetup(async () => {
+      await poolscope();
+      await vscode.commands.executeCommand('poolscope.clearHitTag');
+      await vscode.commands.executeCommand('poolscope.runScenario', workspaceFile('leaky.drvm').toString(), 'steady_reads');
+    });
+
+    test('every command of the contract is contributed under the category "Pool" and registered', async () => {
+      const contributed = (vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.commands as Array<{ command: string; title: string; category: string }>) ?? [];
+      const registered = new Set(await vscode.commands.getCommands(true));
+      for (const [id, title] of Object.entries(COMMANDS)) {
+        const c = contributed.find((x) => x.command === id);
+        assert.ok(c, `${id} contributed`);
+        assert.strictEqual(c.title, title);
+        assert.strictEqual(c.category, 'Pool');
+        assert.ok(registered.has(id), `${id} registered`);
+      }
+      assert.ok(registered.has('poolscope.runScenarioWithHitTag'));
+    });
+
+    test('the settings have schemas and defaults', () => {
+      const c = vscode.workspace.getConfiguration('poolscope');
+      assert.strictEqual(c.get('simulation.seed'), 1);
+      assert.strictEqual(c.get('simulation.maxSteps'), 100000000);
+      assert.strictEqual(c.get('simulation.lowResources'), 0);
+      assert.strictEqual(c.get('trace.server'), 'off');
+      assert.deepStrictEqual(c.get('rules'), {});
+      assert.strictEqual(c.get('pooltagFile'), null);
+    });
+
+    test('Run Scenario at Cursor runs the scenario the cursor is in', async () => {
+      const doc = await vscode.workspace.openTextDocument(workspaceFile('leaky.drvm'));
+      const line = doc.getText().split('\n').findIndex((l) => l.startsWith('scenario timer'));
+      const editor = await vscode.window.showTextDocument(doc);
+      editor.selection = new vscode.Selection(line + 2, 4, line + 2, 4);
+      const run = await vscode.commands.executeCommand<ReportRun>('poolscope.runScenarioAtCursor');
+      assert.strictEqual(run?.scenario, 'timer');
+      await vscode.commands.executeCommand('poolscope.runScenario', workspaceFile('leaky.drvm').toString(), 'steady_reads');
+    });
+
+    test('Find Pool Allocations by Tag lists the live blocks (!poolfind)', async () => {
+      const api = await poolscope();
+      const res = await vscode.commands.executeCommand<PoolFindResult>('poolscope.poolFind', 'Abc ');
+      const expected = api.lastRun()!.result.outstanding.filter((b) => b.tag === 'Abc ').length;
+      assert.strictEqual(res?.blocks.length, expected);
+      assert.match(res!.text, /Abc/);
+    });
+
+    test('Copy Report as WinDbg Text renders through the server', async () => {
+      const text = await vscode.commands.executeCommand<string>('poolscope.copyReportAsText');
+      assert.ok(text && text.includes('DRIVER_VERIFIER_DETECTED_VIOLATION'), text?.slice(0, 300));
+      assert.ok(text.includes('Pool Used:'), 'has the !poolused table');
+    });
+
+    test('Export Report writes CSV and JSON', async () => {
+      const api = await poolscope();
+      const csvUri = workspaceFile('export/report.csv');
+      const jsonUri = workspaceFile('export/report.json');
+      await vscode.workspace.fs.createDirectory(workspaceFile('export'));
+      await vscode.commands.executeCommand('poolscope.exportReport', csvUri, 'csv');
+      await vscode.commands.executeCommand('poolscope.exportReport', jsonUri, 'json');
+      const csv = new TextDecoder().decode(await vscode.workspace.fs.readFile(csvUri)).split('\r\n');
+      assert.strictEqual(csv[0], 'Tag,NonPagedAllocs,NonPagedFrees,NonPagedDiff,NonPagedUsed,PagedAllocs,PagedFrees,PagedDiff,PagedUsed,Owner');
+      const row = api.lastRun()!.result.poolused.find((r) => r.tag === 'Abc ')!;
+      assert.ok(csv.includes(`"Abc ",0,0,0,0,${row.paged.allocs},${row.paged.frees},${row.paged.diff},${row.paged.used},`), csv.join('\n'));
+      const json = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(jsonUri)));
+      assert.strictEqual(json.scenario, 'steady_reads');
+      assert.strictEqual(json.bugcheck.code, '0xC4');
+    });
+
+    test('Import Debugger Log shows one capture, and the growth between two', async () => {
+      const api = await poolscope();
+      const one = await vscode.commands.executeCommand<ImportLogResult>('poolscope.importLog', [workspaceFile('logs/before.txt')]);
+      assert.ok(one && !one.error, JSON.stringify(one?.error));
+      assert.deepStrictEqual(one.rows.map((r) => r.tag), ['Abc ', 'Ctx ']);
+      const s1 = await reportRendered(api, (r) => r.kind === 'import' && r.diffRows === 0);
+      assert.strictEqual(s1.poolUsedRows, 2);
+
+      const two = await vscode.commands.executeCommand<ImportLogResult>('poolscope.importLog', [workspaceFile('logs/before.txt'), workspaceFile('logs/after.txt')]);
+      assert.ok(two?.diff, 'a diff');
+      assert.strictEqual(two.diff[0].tag, 'Abc ', 'largest growth first');
+      assert.strictEqual(two.diff[0].pagedBytes, 106496);
+      const s2 = await reportRendered(api, (r) => r.kind === 'import' && r.diffRows > 0);
+      assert.ok(s2.diffRows >= 1);
+
+      // Back to the run for the suites that follow.
+      await vscode.commands.executeCommand('poolscope.runScenario', workspaceFile('leaky.drvm').toString(), 'steady_reads');
+      await reportRendered(api, (r) => r.kind === 'run');
+    });
+
+    test('Restart Language Server brings the server back', async () => {
+      const api = await poolscope();
+      await vscode.commands.executeCommand('poolscope.restartServer');
+      assert.strictEqual(api.serverState(), 'running');
+      const run = await vscode.commands.executeCommand<ReportRun>('poolscope.runScenario', workspaceFile('leaky.drvm').toString(), 'timer');
+      assert.strictEqual(run?.scenario, 'timer');
+    });
+  });
+}
