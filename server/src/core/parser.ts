@@ -106,6 +106,8 @@ class Parser {
   /** Tokens consumed so far (recovery uses it to make sure it made progress). */
   private consumed = 0;
   private depth = 0;
+  /** Further `name =` found while skipping a broken statement, waiting for the enclosing block. */
+  private readonly skippedAssigns: Identifier[] = [];
   /** The last consumed token: its end is where a statement or node that ends now ends. */
   private prevTok: Token | undefined;
 
@@ -252,12 +254,14 @@ class Parser {
    * declaration keyword at the start of a line. Always makes progress unless it stands on
    * one of those stop tokens.
    */
-  private resync(inScenario: boolean): void {
+  private resync(inScenario: boolean, assigned?: Identifier[]): void {
     let depth = 0;
     for (;;) {
       const t = this.tok;
       if (t.kind === 'eof') return;
       if (this.atDeclarationStart(inScenario)) return;
+      // `name =` inside the skipped text still declares `name` (no unknown-name cascade).
+      if (assigned && this.isName(t) && this.isPunct(this.peek(1), '=')) assigned.push(ident(t));
       if (t.kind === 'punct') {
         if (t.text === ';' && depth === 0) {
           this.advance();
@@ -516,6 +520,13 @@ class Parser {
         break;
       }
       statements.push(this.parseStatement(owner));
+      if (this.skippedAssigns.length) {
+        // More locals assigned inside skipped text (a broken `if` header before a body that
+        // assigns): each still declares its local, as a further error statement that
+        // contributes nothing else. Their ranges lie inside the broken statement's.
+        for (const id of this.skippedAssigns) statements.push({ type: 'error', assigns: id, range: id.range });
+        this.skippedAssigns.length = 0;
+      }
     }
     return { type: 'block', statements, range: { start: open.start, end: this.prevEnd } };
   }
@@ -596,8 +607,14 @@ class Parser {
       return this.fail(`'=' or '(' after '${first.text}'`);
     } catch (e) {
       if (e !== FAILED) throw e;
-      this.resync(false);
+      const inner: Identifier[] = [];
+      // Failed right at the `=` of `name =` (a half-typed `if (` above an assignment).
+      const prev = this.prevTok;
+      if (this.isPunct(this.tok, '=') && prev && this.isName(prev) && this.consumed > startIndex) inner.push(ident(prev));
+      this.resync(false, inner);
       if (this.consumed === startIndex) this.advance();
+      assigns ??= inner.shift();
+      for (const id of inner) this.skippedAssigns.push(id);
       return { type: 'error', assigns, range: { start: first.start, end: this.prevEnd } };
     } finally {
       this.depth--;

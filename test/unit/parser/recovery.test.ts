@@ -149,6 +149,26 @@ describe('recovery: statements that fail to parse', () => {
     assert.deepEqual(findings(text), ['syntax-error 2:11', 'unknown-name 5:9']);
   });
 
+  it('declare the locals assigned inside skipped text, so no unknown-name follows', () => {
+    const text = [
+      'entry E {', // 1
+      '    if (', // 2  half-typed condition above an assignment
+      "    buf = ExAllocatePool2(POOL_FLAG_NON_PAGED, 8, 'Abc ');", // 3
+      '    ExFreePool(buf);', // 4
+      '    if (x > 3) { a = NULL; b = NULL; }', // 5
+      '    ExFreePool(a);', // 6
+      '    ExFreePool(b);', // 7
+      '}',
+    ].join('\n');
+    assert.deepEqual(findings(text), ['syntax-error 3:9', 'syntax-error 5:11']);
+    const r = parse(text);
+    const errors = r.script.routines[0].body.statements.filter((s) => s.type === 'error');
+    assert.deepEqual(
+      errors.map((s) => (s.type === 'error' ? s.assigns?.name : '')),
+      ['buf', 'a', 'b'],
+    );
+  });
+
   it('report a misspelt keyword or stray token once', () => {
     assert.deepEqual(findings('entry E {\n    retrun;\n    foo bar;\n}'), ['syntax-error 2:11', 'syntax-error 3:9']);
     assert.deepEqual(
