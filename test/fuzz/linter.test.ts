@@ -9,10 +9,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { lint } from '../../server/src/core/linter';
+import { lint, RULE_NAMES } from '../../server/src/core/linter';
 import { parse } from '../../server/src/core/parser';
 import { applyEdits } from '../../server/src/core/fixes';
-import type { Diagnostic } from '../../server/src/core/diagnostics';
+import type { ConfiguredSeverity, Diagnostic } from '../../server/src/core/diagnostics';
 import { anyScriptArb, scriptArb } from './arbitraries';
 import { fcParams, fixtureTexts } from './config';
 import { applyEditsIndependently, diagnosticProblems, fixKeepsSyntax, timed } from './invariants';
@@ -88,6 +88,41 @@ describe('linter fuzz', () => {
           `after "${fix.title}" for ${describeDiag(d)} the rule still reports ${count(again.diagnostics, d.rule)} finding(s)`,
         );
         assert.equal(count(again.diagnostics, 'unknown-rule'), count(r.diagnostics, 'unknown-rule'), 'the inserted comment names a known rule');
+      }),
+      fcParams(2_000, 0.2),
+    );
+  });
+});
+
+describe('linter configuration fuzz', () => {
+  const severity = fc.constantFrom('off', 'hint', 'info', 'warning', 'error') as fc.Arbitrary<ConfiguredSeverity>;
+  const config = fc.dictionary(fc.constantFrom(...RULE_NAMES), severity, { maxKeys: 6 });
+
+  it('configured severities: `off` removes a rule, any other severity replaces it, nothing else changes (2,000 inputs)', () => {
+    fc.assert(
+      fc.property(lintInput, config, (text, rules) => {
+        const plain = lint(text, { file: 'fuzz.drvm' }).diagnostics;
+        const configured = lint(text, { file: 'fuzz.drvm', rules }).diagnostics;
+        const key = (d: Diagnostic) => `${d.rule}@${d.range.start.offset}-${d.range.end.offset}:${d.message}`;
+        const want = plain.filter((d) => rules[d.rule] !== 'off').map((d) => `${key(d)}/${rules[d.rule] ?? d.severity}`);
+        const got = configured.map((d) => `${key(d)}/${d.severity}`);
+        assert.deepEqual(got.sort(), want.sort());
+      }),
+      fcParams(2_000, 0.2),
+    );
+  });
+
+  it('`// poolscope-disable <rule>` at the top silences that rule everywhere, and only that rule (2,000 inputs)', () => {
+    fc.assert(
+      fc.property(scriptArb({ depth: 2, maxStatements: 3 }), fc.nat(), (text, k) => {
+        const plain = lint(text, { file: 'fuzz.drvm' }).diagnostics.filter((d) => d.rule !== 'syntax-error');
+        fc.pre(plain.length > 0);
+        const rule = plain[k % plain.length].rule;
+        const silenced = lint(`// poolscope-disable ${rule}\n${text}`, { file: 'fuzz.drvm' }).diagnostics;
+        assert.deepEqual(silenced.filter((d) => d.rule === rule).map(describeDiag), []);
+        const others = (ds: Diagnostic[], shift: number) =>
+          ds.filter((d) => d.rule !== rule).map((d) => `${d.rule}@${d.range.start.line - shift}:${d.range.start.column}`).sort();
+        assert.deepEqual(others(silenced, 1), others(plain, 0));
       }),
       fcParams(2_000, 0.2),
     );
