@@ -36,8 +36,14 @@ function innerIndent(lines: LineMap, body: Block): string {
   return indentationOf(lines.lineText(close.line)) + '    ';
 }
 
-/** An edit inserting a statement just before a block's closing brace. */
-function insertBeforeClosingBrace(text: string, lines: LineMap, body: Block, statement: string): TextEdit {
+/** True when the block really is `{ … }` in the text (error recovery can close blocks that are not). */
+function wellFormed(text: string, body: Block): boolean {
+  return body.range.end.offset > body.range.start.offset && text[body.range.start.offset] === '{' && text[body.range.end.offset - 1] === '}';
+}
+
+/** An edit inserting a statement just before a block's closing brace (none when the block has no brace). */
+function insertBeforeClosingBrace(text: string, lines: LineMap, body: Block, statement: string): TextEdit | undefined {
+  if (!wellFormed(text, body)) return undefined;
   const nl = lineBreakOf(text);
   const braceOffset = body.range.end.offset - 1;
   const brace = lines.positionAt(braceOffset);
@@ -164,16 +170,18 @@ export function freeInUnloadFix(
     : `if (${name} != NULL) ${releaseForAll(sites, name)};`;
   const nl = lineBreakOf(text);
   if (unload) {
+    const edit = unload.name.name ? insertBeforeClosingBrace(text, lines, unload.body, statement) : undefined;
+    if (!edit) return undefined;
     return {
       title: `Free '${name}' in ${unload.name.name}`,
       kind: 'quickfix',
       isPreferred: true,
-      edits: [insertBeforeClosingBrace(text, lines, unload.body, statement)],
+      edits: [edit],
     };
   }
   const unloadName = freshName(namesUsedIn(script, undefined), 'DriverUnload');
   const routine = `unload ${unloadName} {${nl}    ${statement}${nl}}`;
-  const last = script.routines[script.routines.length - 1];
+  const last = [...script.routines].reverse().find((r) => wellFormed(text, r.body));
   const edit = last
     ? insertAt(last.range.end, `${nl}${nl}${routine}`)
     : insertAt(lines.positionAt(text.length), `${text.length > 0 && !/[\r\n]$/.test(text) ? nl : ''}${nl}${routine}${nl}`);
