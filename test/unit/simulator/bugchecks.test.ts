@@ -253,3 +253,27 @@ scenario s { repeat 3 { irp IRP_MJ_READ; } }
   const keys = Object.keys(r);
   assert.deepEqual(keys.slice(0, 8), ['driver', 'scenario', 'seed', 'steps', 'allocations', 'frees', 'bugcheck', 'bugchecks']);
 });
+
+test('a stale pointer never frees the block that reuses its slot; past the quarantine P3/P4 are 0', () => {
+  const src = `driver "Stale.sys";
+global g_Old;
+entry DriverEntry {
+    g_Old = ExAllocatePool2(POOL_FLAG_NON_PAGED, 32, 'Old ');
+    ExFreePool(g_Old);
+    repeat 70000 {
+        p = ExAllocatePool2(POOL_FLAG_NON_PAGED, 32, 'New ');
+        ExFreePool(p);
+    }
+    keep = ExAllocatePool2(POOL_FLAG_NON_PAGED, 32, 'Keep');
+    ExFreePool(g_Old);
+}
+scenario s { load; }
+`;
+  const r = run(src);
+  const bc = bugcheckOf(r);
+  assert.deepEqual([bc.code, ...bc.params], ['0xC2', '0x07', '0x00', '0x00', '0x00']);
+  assert.deepEqual(frames(bc.stack), ['nt!ExFreePool', 'Stale!DriverEntry:11', 'nt!IopLoadDriver']);
+  // The live 'Keep' block (in a reused slot) was not touched.
+  assert.deepEqual(r.outstanding.map((o) => o.tag), ['Keep']);
+  assert.equal(r.frees, 70001);
+});
