@@ -76,6 +76,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<PoolSc
     expandPoolUsedTag: (tag) => poolUsed.expandTag(tag),
     reportState: () => report.renderedState,
     onReportRendered: report.onDidRender,
+    reportPageLoads: () => report.pageLoads,
     rawRequest: async (method, params) => (await server.ready()).sendRequest(method, params),
     setReportFilter: (filter) => report.post({ type: 'setFilter', filter }),
   };

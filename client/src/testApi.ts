@@ -32,6 +32,8 @@ export interface PoolScopeApi {
   /** What the Pool Report page rendered last (posted back by the page). */
   reportState(): RenderedReportState | undefined;
   readonly onReportRendered: vscode.Event<RenderedReportState>;
+  /** How many times the report page has loaded (a hidden webview is discarded and reloads from its state). */
+  reportPageLoads(): number;
   /** A raw LSP request (unconverted JSON): lets the suite look at exactly what the server sent. */
   rawRequest(method: string, params: unknown): Promise<unknown>;
   /** Sends a filter to the report page, as if typed. */

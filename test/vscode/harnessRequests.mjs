@@ -36,6 +36,10 @@ export async function handleHarnessRequest(page, req, { resultsDir, runName }) {
     }
     if (!frame) return { ok: false, error: 'no Pool Report webview in the page' };
     await page.waitForTimeout(req.settleMs ?? 400);
+    // Two pictures: the top of the report (bug check banner), then scrolled to the !poolused table.
+    await page.screenshot({ path: file.replace(/\.png$/, '-top.png') });
+    await frame.locator('[data-poolused-table]').scrollIntoViewIfNeeded({ timeout: 2000 }).catch(() => undefined);
+    await page.waitForTimeout(200);
     await page.screenshot({ path: file });
     const result = { ok: true, file, rows };
     result.banner = await frame.locator('[data-bugcheck-code]').first().textContent({ timeout: 1000 }).catch(() => null);

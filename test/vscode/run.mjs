@@ -104,6 +104,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const userSettings = {
   'workbench.startupEditor': 'none',
   'workbench.tips.enabled': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'workbench.enableExperiments': false,
   'workbench.colorTheme': 'Default Dark Modern',
   'chat.disableAIFeatures': true,

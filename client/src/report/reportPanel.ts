@@ -17,6 +17,7 @@ export class ReportPanel implements vscode.Disposable {
   private content: ReportContent | undefined;
   private ready = false;
   private lastRendered: RenderedReportState | undefined;
+  private loads = 0;
   private readonly rendered = new vscode.EventEmitter<RenderedReportState>();
   /** What the page rendered, after every render (the integration suite waits on it). */
   readonly onDidRender = this.rendered.event;
@@ -40,6 +41,11 @@ export class ReportPanel implements vscode.Disposable {
 
   get renderedState(): RenderedReportState | undefined {
     return this.lastRendered;
+  }
+
+  /** How many times the page has loaded (it reloads from its saved state after being hidden). */
+  get pageLoads(): number {
+    return this.loads;
   }
 
   get isOpen(): boolean {
@@ -111,6 +117,7 @@ export class ReportPanel implements vscode.Disposable {
     switch (m.type) {
       case 'ready':
         this.ready = true;
+        this.loads++;
         // After a reload the page shows what it had; adopt it when this window has nothing newer.
         if (!this.content && m.restored && m.restored.kind !== 'empty') this.content = m.restored;
         else this.push();

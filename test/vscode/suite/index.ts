@@ -28,7 +28,6 @@ export function run(): Promise<void> {
   if (grep) mocha.grep(grep);
   mocha.suite.emit('pre-require', globalThis, 'poolscope-suite', mocha);
   registerSmokeTests(mode());
-  if (process.env.POOLSCOPE_TEST_GREP === 'debug') require('./debug.test').registerDebugTests();
   if (mode() === 'vsix') {
     registerVsixTests();
   } else {

@@ -49,6 +49,24 @@ export function registerReportTests(): void {
       await reportRendered(api, (r) => r.scenario === 'steady_reads');
     });
 
+    test('the report keeps its state when hidden (the page reloads from setState)', async () => {
+      const api = await poolscope();
+      // One editor group: the report and the script share it, so opening the script hides the report.
+      await vscode.commands.executeCommand('workbench.action.joinAllGroups');
+      await vscode.commands.executeCommand('poolscope.showReport');
+      await reportRendered(api, (r) => r.scenario === 'steady_reads');
+      api.setReportFilter('Ab*');
+      await reportRendered(api, (r) => r.filter === 'Ab*');
+      const loads = api.reportPageLoads();
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(workspaceFile('leaky.drvm')), { viewColumn: vscode.ViewColumn.Active });
+      await vscode.commands.executeCommand('poolscope.showReport');
+      const s = await reportRendered(api, (r) => api.reportPageLoads() > loads && r.scenario === 'steady_reads');
+      assert.strictEqual(s.filter, 'Ab*', 'the filter survived');
+      assert.deepStrictEqual(s.poolUsedTags, ['Abc ']);
+      api.setReportFilter('');
+      await reportRendered(api, (r) => r.filter === '');
+    });
+
     test('screenshot: the report in the dark theme shows the !poolused rows', async function () {
       if (!harnessAvailable()) this.skip();
       const api = await poolscope();
