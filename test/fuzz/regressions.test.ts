@@ -23,7 +23,7 @@ interface Expectation {
   check: (text: string) => void;
   /** Set while the owner has not fixed it: the reason, the owner, input/expected/actual. */
   todo?: string;
-  /** The generic "every quick fix keeps the syntax" check is this expectation's job (a todo). */
+  /** The generic "every quick fix keeps the syntax" check is done by this expectation instead. */
   coversFixes?: boolean;
 }
 
@@ -48,7 +48,7 @@ const EXPECTATIONS: Record<string, Expectation[]> = {
   ],
   'truncated-routine-fix.drvm': [
     {
-      what: '"Free \'buf\' before ReadDispatch returns" on a routine cut before its `}` keeps the call intact',
+      what: '"Free \'buf\' before ReadDispatch returns" on a routine cut before its `}` keeps the call intact (regression: free was inserted inside the call)',
       check: (text) => {
         const before = parse(text).diagnostics.filter((d) => d.rule === 'syntax-error').length;
         for (const d of lint(text).diagnostics) {
@@ -59,10 +59,6 @@ const EXPECTATIONS: Record<string, Expectation[]> = {
         }
       },
       coversFixes: true,
-      todo:
-        'known failure, analysis/repairs.ts insertBeforeClosingBrace (commit 4ed8b7e): when the routine body has no closing `}` ' +
-        '(file ends inside it) the free is inserted one character before the body end, here inside the call `…(PagedPool, 4K, \'Abc \' <free> )`, ' +
-        'turning 1 syntax error into 3; expected: insert after the last statement (or offer no fix)',
     },
     {
       what: '"Free \'g_Ctx\' in DriverUnload" on a file cut inside a routine adds the unload routine, which parses',
