@@ -106,6 +106,10 @@ class Parser {
   /** Tokens consumed so far (recovery uses it to make sure it made progress). */
   private consumed = 0;
   private depth = 0;
+  /** Parentheses opened and not closed since the current statement or step began. */
+  private parenDepth = 0;
+  /** `consumed` when the current statement, step or declaration began. */
+  private constructStart = 0;
   /** Further `name =` found while skipping a broken statement, waiting for the enclosing block. */
   private readonly skippedAssigns: Identifier[] = [];
   /** The last consumed token: its end is where a statement or node that ends now ends. */
@@ -142,6 +146,10 @@ class Parser {
     const t = this.cur;
     if (t.kind !== 'eof') {
       this.consumed++;
+      if (t.kind === 'punct') {
+        if (t.text === '(') this.parenDepth++;
+        else if (t.text === ')' && this.parenDepth > 0) this.parenDepth--;
+      }
       this.cur = this.ahead.length ? this.ahead.shift()! : this.lexer.next();
     }
     this.prevTok = t;
@@ -188,7 +196,15 @@ class Parser {
   /** Reports "expected X, found Y" at the current token and abandons the statement. */
   private fail(expected: string): never {
     const t = this.tok;
-    this.report(t.range, `expected ${expected}, found ${this.found(t)}`);
+    const message = `expected ${expected}, found ${this.found(t)}`;
+    const prev = this.prevTok;
+    if (prev && this.consumed > this.constructStart && t.line > prev.line) {
+      // The construct stopped short at the end of a line (`ExFree` being typed above the
+      // next statement): the mistake is on that line, like a missing ';'.
+      this.report({ start: prev.end, end: prev.end }, message);
+    } else {
+      this.report(t.range, message);
+    }
     throw FAILED;
   }
 
@@ -254,12 +270,15 @@ class Parser {
    * declaration keyword at the start of a line. Always makes progress unless it stands on
    * one of those stop tokens.
    */
-  private resync(inScenario: boolean, assigned?: Identifier[]): void {
+  private resync(inScenario: boolean, startConsumed: number, assigned?: Identifier[]): void {
     let depth = 0;
     for (;;) {
       const t = this.tok;
       if (t.kind === 'eof') return;
       if (this.atDeclarationStart(inScenario)) return;
+      // A broken statement that has consumed something ends at a line that starts a new
+      // statement outside any parentheses: a half-typed line does not swallow the next one.
+      if (this.consumed > startConsumed && t.lineStart && depth === 0 && this.parenDepth === 0 && this.startsStatement(t, inScenario)) return;
       // `name =` inside the skipped text still declares `name` (no unknown-name cascade).
       if (assigned && this.isName(t) && this.isPunct(this.peek(1), '=')) assigned.push(ident(t));
       if (t.kind === 'punct') {
@@ -281,6 +300,16 @@ class Parser {
     }
   }
 
+  /** A token that can only begin a statement (or a step): `name =`, `name(`, a statement keyword. */
+  private startsStatement(t: Token, inScenario: boolean): boolean {
+    if (t.kind !== 'identifier') return false;
+    if (inScenario) return STEP_KEYWORDS.has(t.text);
+    if (t.text === 'push' || t.text === 'foreach' || t.text === 'if' || t.text === 'repeat' || t.text === 'return') return true;
+    if (!this.isName(t)) return false;
+    const next = this.peek(1);
+    return this.isPunct(next, '=') || this.isPunct(next, '(');
+  }
+
   // ------------------------------------------------------------------ script
 
   parseScript(): ParseResult {
@@ -299,6 +328,7 @@ class Parser {
     while (this.tok.kind !== 'eof') {
       const t = this.tok;
       const start = this.consumed;
+      this.constructStart = start;
       let decl: Declaration | undefined;
       try {
         if (t.kind === 'identifier' && DECLARATION_KEYWORDS.has(t.text)) {
@@ -534,6 +564,8 @@ class Parser {
   private parseStatement(owner: string): Statement {
     const startIndex = this.consumed;
     const first = this.tok;
+    this.parenDepth = 0;
+    this.constructStart = startIndex;
     let assigns: Identifier | undefined;
     this.depth++;
     try {
@@ -611,7 +643,7 @@ class Parser {
       // Failed right at the `=` of `name =` (a half-typed `if (` above an assignment).
       const prev = this.prevTok;
       if (this.isPunct(this.tok, '=') && prev && this.isName(prev) && this.consumed > startIndex) inner.push(ident(prev));
-      this.resync(false, inner);
+      this.resync(false, startIndex, inner);
       if (this.consumed === startIndex) this.advance();
       assigns ??= inner.shift();
       for (const id of inner) this.skippedAssigns.push(id);
@@ -667,7 +699,10 @@ class Parser {
       return { type: 'null', range: { start: t.start, end: t.end } };
     }
     if (this.isName(t)) {
-      if (this.isPunct(this.peek(1), '(')) return this.parseCall();
+      const next = this.peek(1);
+      if (this.isPunct(next, '(')) return this.parseCall();
+      // `x =` left unfinished above `y = …`: the next line is its own statement.
+      if (t.lineStart && this.isPunct(next, '=')) this.fail(`a call, 'pop list', NULL or a name after '${target} ='`);
       this.advance();
       return ident(t);
     }
@@ -782,6 +817,8 @@ class Parser {
   private parseStep(owner: string): ScenarioStep {
     const startIndex = this.consumed;
     const first = this.tok;
+    this.parenDepth = 0;
+    this.constructStart = startIndex;
     const range = (): Range => ({ start: first.start, end: this.prevEnd });
     this.depth++;
     try {
@@ -850,7 +887,7 @@ class Parser {
       return this.fail('a scenario step');
     } catch (e) {
       if (e !== FAILED) throw e;
-      this.resync(true);
+      this.resync(true, startIndex);
       if (this.consumed === startIndex) this.advance();
       return { type: 'error', range: range() };
     } finally {

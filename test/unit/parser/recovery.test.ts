@@ -169,6 +169,39 @@ describe('recovery: statements that fail to parse', () => {
     );
   });
 
+  it('a half-typed line does not swallow the next statement; its error stays on its own line', () => {
+    const text = [
+      'entry E {', // 1
+      "    buf = ExAllocatePool2(POOL_FLAG_NON_PAGED, 8, 'Abc ');", // 2
+      '    ExFree', // 3  being typed
+      '    ExFreePool(buf);', // 4
+      '    x =', // 5  being typed
+      '    y = NULL;', // 6
+      '    z = ExAllocatePoolWithTag(', // 7  a call over several lines, missing ','
+      '        PagedPool,', // 8
+      '        4K', // 9
+      "        'Abc ');", // 10
+      '    ExFreePool(z);', // 11
+      '    ExFreePool(y);', // 12
+      '}',
+    ].join('\n');
+    const r = parse(text);
+    assert.deepEqual(
+      r.diagnostics.map((d) => [d.range.start.line, d.range.start.column, d.range.end.line, d.range.end.column]),
+      [
+        [3, 11, 3, 11],
+        [5, 8, 5, 8],
+        [9, 11, 9, 11],
+      ],
+    );
+    assert.deepEqual(
+      r.script.routines[0].body.statements.map((s) => s.type),
+      ['assign', 'error', 'callStatement', 'error', 'assign', 'error', 'callStatement', 'callStatement'],
+    );
+    // Nothing else: y and z are declared, the frees are analysed.
+    assert.deepEqual(check(r.script).diagnostics, []);
+  });
+
   it('report a misspelt keyword or stray token once', () => {
     assert.deepEqual(findings('entry E {\n    retrun;\n    foo bar;\n}'), ['syntax-error 2:11', 'syntax-error 3:9']);
     assert.deepEqual(
