@@ -69,6 +69,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<PoolSc
   return {
     extensionPath: context.extensionPath,
     serverState: () => server.state,
+    serverPid: () => server.serverPid,
     lastRun: () => runs.lastRun,
     hitTag: () => hitTag.state,
     snapshot: (view, depth = 0) => snapshotTree<unknown>((view === 'scenarios' ? scenarios : view === 'poolUsed' ? poolUsed : hitTagView) as vscode.TreeDataProvider<unknown>, depth),

@@ -57,6 +57,12 @@ export class LanguageServerConnection implements vscode.Disposable {
     return this.serverState === 'running' ? this.client : undefined;
   }
 
+  /** The server's process id while it runs (vscode-languageclient keeps the child private). */
+  get serverPid(): number | undefined {
+    const child = (this.client as unknown as { _serverProcess?: { pid?: number } } | undefined)?._serverProcess;
+    return this.serverState === 'running' ? child?.pid : undefined;
+  }
+
   async start(): Promise<void> {
     if (!existsSync(this.serverModule)) {
       // A development checkout before `npm run build`: the views and commands still load.

@@ -21,6 +21,8 @@ export type PoolScopeViewId = 'scenarios' | 'poolUsed' | 'hitTag';
 export interface PoolScopeApi {
   readonly extensionPath: string;
   serverState(): ServerState;
+  /** The language server's process id while it runs. */
+  serverPid(): number | undefined;
   lastRun(): ReportRun | undefined;
   hitTag(): HitTagState;
   /** The tree items a view shows now, expanded `depth` levels. */

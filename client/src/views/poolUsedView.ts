@@ -10,6 +10,7 @@ import type { PoolMode, ReportRun } from '../../webview/protocol';
 import type { RunStore } from '../runStore';
 
 export type PoolUsedNode =
+  | { kind: 'empty'; mode: PoolMode }
   | { kind: 'tag'; row: PoolUsedRow; mode: PoolMode }
   | { kind: 'site'; tag: string; line: number; column: number; routine: string; blocks: number; bytes: number; uri: string };
 
@@ -70,17 +71,32 @@ export class PoolUsedView implements vscode.TreeDataProvider<PoolUsedNode>, vsco
   getChildren(node?: PoolUsedNode): PoolUsedNode[] {
     const run = this.runs.lastRun;
     if (!run) return [];
-    if (!node) return (this.roots ??= poolUsedOrder(run.result.poolused, this.mode).map((row) => ({ kind: 'tag', row, mode: this.mode })));
+    if (!node) {
+      if (!this.roots) {
+        const rows = poolUsedOrder(run.result.poolused, this.mode);
+        // Never empty after a run: an empty tree would show the "nothing has run" welcome.
+        this.roots = rows.length ? rows.map((row) => ({ kind: 'tag', row, mode: this.mode })) : [{ kind: 'empty', mode: this.mode }];
+      }
+      return this.roots;
+    }
     if (node.kind === 'tag') return sitesOf(run, node.row.tag, node.mode);
     return [];
   }
 
   getParent(node: PoolUsedNode): PoolUsedNode | undefined {
-    if (node.kind === 'tag') return undefined;
+    if (node.kind !== 'site') return undefined;
     return this.getChildren().find((n) => n.kind === 'tag' && n.row.tag === node.tag);
   }
 
   getTreeItem(node: PoolUsedNode): vscode.TreeItem {
+    if (node.kind === 'empty') {
+      const other = node.mode === 'paged' ? 'NonPaged' : 'Paged';
+      const item = new vscode.TreeItem(`No ${node.mode === 'paged' ? 'Paged' : 'NonPaged'} pool allocations in this run`);
+      item.description = `show ${other}`;
+      item.iconPath = new vscode.ThemeIcon('info');
+      item.command = { title: `Show ${other} Pool`, command: node.mode === 'paged' ? 'poolscope.poolUsed.showNonPaged' : 'poolscope.poolUsed.showPaged' };
+      return item;
+    }
     if (node.kind === 'tag') {
       const c = node.row[node.mode];
       const item = new vscode.TreeItem(`'${node.row.tag}'`, c.diff > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);

@@ -3,7 +3,7 @@ import * as assert from 'node:assert';
 import * as vscode from 'vscode';
 import type { ImportLogResult, PoolFindResult } from '../../../server/src/protocol';
 import type { ReportRun } from '../../../client/webview/protocol';
-import { EXTENSION_ID, poolscope, reportRendered, workspaceFile } from './helpers';
+import { EXTENSION_ID, poolscope, reportRendered, waitFor, workspaceFile } from './helpers';
 
 const COMMANDS: Record<string, string> = {
   'poolscope.runScenario': 'Run Scenario…',
@@ -106,6 +106,32 @@ export function registerCommandTests(): void {
       // Back to the run for the suites that follow.
       await vscode.commands.executeCommand('poolscope.runScenario', workspaceFile('leaky.drvm').toString(), 'steady_reads');
       await reportRendered(api, (r) => r.kind === 'run');
+    });
+
+    test('Run Scenario… from the palette offers a quick pick of the scenarios', async () => {
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(workspaceFile('leaky.drvm')));
+      const running = vscode.commands.executeCommand<ReportRun | undefined>('poolscope.runScenario');
+      let settled = false;
+      void Promise.resolve(running).finally(() => (settled = true));
+      // Accept the first item as soon as the quick pick is up (accepting with none open is a no-op).
+      const deadline = Date.now() + 15_000;
+      while (!settled && Date.now() < deadline) {
+        await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const run = await running;
+      assert.strictEqual(run?.scenario, 'steady_reads', 'the first scenario of the active script');
+    });
+
+    test('the language server is restarted after it crashes', async () => {
+      const api = await poolscope();
+      const pid = api.serverPid();
+      assert.ok(pid, 'the server runs in its own process');
+      process.kill(pid, 'SIGKILL');
+      await waitFor(() => api.serverState() === 'running' && api.serverPid() !== undefined && api.serverPid() !== pid, 30_000, () => api.serverState());
+      // And it works again: diagnostics and runs.
+      const run = await vscode.commands.executeCommand<ReportRun>('poolscope.runScenario', workspaceFile('leaky.drvm').toString(), 'timer');
+      assert.strictEqual(run?.scenario, 'timer');
     });
 
     test('Restart Language Server brings the server back', async () => {
