@@ -77,6 +77,32 @@ function runBaseline(pairs: number): number {
   return seconds;
 }
 
+/** Bytes per live block: a scenario that keeps every block (a leak), 1,000,000 of them. */
+function liveBlockFootprint(blocks: number): { bytesPerBlock: number; seconds: number } {
+  const { script } = parse(`driver "Hold.sys";
+list g_Held;
+dispatch IRP_MJ_READ Read {
+    b = ExAllocatePoolWithTag(PagedPool, 4096, 'Hold');
+    push g_Held, b;
+}
+scenario hold { repeat ${blocks} { irp IRP_MJ_READ; } }
+`);
+  const { symbols } = check(script);
+  gc();
+  const m0 = process.memoryUsage();
+  let peak = 0;
+  const t0 = process.hrtime.bigint();
+  simulate(script, symbols, {
+    maxSteps: 1e12,
+    onProgress: () => {
+      const m = process.memoryUsage();
+      peak = Math.max(peak, m.heapUsed + m.arrayBuffers - m0.heapUsed - m0.arrayBuffers);
+    },
+  });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { bytesPerBlock: peak / blocks, seconds };
+}
+
 function mb(bytes: number): string {
   return (bytes / 1048576).toFixed(1) + ' MB';
 }
@@ -96,4 +122,6 @@ export async function run(): Promise<void> {
   const large = runSimulator(5_000_000);
   console.log(`peak heap + buffers, 1M ops:  ${mb(small.peakHeap)}`);
   console.log(`peak heap + buffers, 10M ops: ${mb(large.peakHeap)}`);
+  const hold = liveBlockFootprint(1_000_000);
+  console.log(`1,000,000 live blocks: ${hold.bytesPerBlock.toFixed(0)} bytes per live block, ${hold.seconds.toFixed(2)} s`);
 }

@@ -21,9 +21,14 @@ export const FIRST_BLOCK_OFFSET = 0x10000;
 export const DRIVER_NAME_OFFSET = 0x1000;
 export const VERIFIER_DRIVER_DATA_OFFSET = 0x2000;
 
+const ZEROS = '00000000';
+
 function hex8(n: number): string {
-  return (n >>> 0).toString(16).padStart(8, '0');
+  const h = (n >>> 0).toString(16);
+  return h.length === 8 ? h : ZEROS.slice(h.length) + h;
 }
+
+const REGION_HIGH_TEXT = hex8(POOL_REGION_HIGH);
 
 function split(offset: number): [number, number] {
   const low = offset % 4294967296;
@@ -33,6 +38,7 @@ function split(offset: number): [number, number] {
 
 /** `ffffc000`00012340`, as `!poolfind`, `!verifier` and `kb` print a pointer. */
 export function formatAddress(offset: number): string {
+  if (offset >= 0 && offset < 4294967296) return REGION_HIGH_TEXT + '`' + hex8(offset);
   const [high, low] = split(offset);
   return `${hex8(high)}\`${hex8(low)}`;
 }

@@ -939,18 +939,33 @@ export class Simulation {
   }
 
   private blockEntry(b: BlockInfo): OutstandingBlock {
-    const entry: OutstandingBlock = {
+    const where = b.site;
+    // One object literal per shape (with or without `process`): millions of entries at the
+    // end of a leaking run must not go through hidden-class transitions.
+    const stack = this.stackRoot.registry[b.stackId].toFrames();
+    if (b.quota) {
+      return {
+        address: formatAddress(b.address),
+        tag: where.tag.tag,
+        pool: poolName(where.paged),
+        size: b.size,
+        kind: where.kind,
+        site: where.site,
+        stack,
+        process: b.quota.name,
+        step: b.step,
+      };
+    }
+    return {
       address: formatAddress(b.address),
-      tag: b.site.tag.tag,
-      pool: poolName(b.site.paged),
+      tag: where.tag.tag,
+      pool: poolName(where.paged),
       size: b.size,
-      kind: b.site.kind,
-      site: { line: b.site.site.line, column: b.site.site.column },
-      stack: this.stackRoot.registry[b.stackId].toFrames(),
+      kind: where.kind,
+      site: where.site,
+      stack,
+      step: b.step,
     };
-    if (b.quota) entry.process = b.quota.name;
-    entry.step = b.step;
-    return entry;
   }
 
   private release(spec: ReleaseSpec, ptr: Value, driverNode: StackNode): void {
@@ -1067,9 +1082,16 @@ export class Simulation {
     }
   }
 
+  /** The outstanding list last built, and the allocation/free counts it was built at. */
+  private outstandingCache: { allocations: number; frees: number; list: OutstandingBlock[] } | null = null;
+
   private outstanding(): OutstandingBlock[] {
+    const t = this.tracker;
+    const cached = this.outstandingCache;
+    if (cached && cached.allocations === t.allocations && cached.frees === t.frees) return cached.list;
     const out: OutstandingBlock[] = [];
-    for (const h of this.tracker.liveHandles()) out.push(this.blockEntry(this.tracker.info(h)!));
+    for (const h of t.liveHandles()) out.push(this.blockEntry(t.info(h)!));
+    this.outstandingCache = { allocations: t.allocations, frees: t.frees, list: out };
     return out;
   }
 

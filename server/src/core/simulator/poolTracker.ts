@@ -113,6 +113,8 @@ export class PoolTracker {
   private quarantineCount = 0;
 
   liveCount = 0;
+  /** Once a slot is reused, slot order is no longer allocation (address) order. */
+  private slotsReused = false;
   private nextOffset = FIRST_BLOCK_OFFSET;
 
   allocations = 0;
@@ -241,6 +243,7 @@ export class PoolTracker {
       // A new generation: handles to the block that used this slot before become stale.
       const slot = this.reusable[--this.reusableCount];
       this.generationOf[slot]++;
+      this.slotsReused = true;
       return slot;
     }
     if (this.slotCount === this.capacity) {
@@ -331,7 +334,7 @@ export class PoolTracker {
   liveHandles(): number[] {
     const slots: number[] = [];
     for (let s = 0; s < this.slotCount; s++) if (this.liveOf[s] === 1) slots.push(s);
-    slots.sort((a, b) => this.addressOf[a] - this.addressOf[b]);
+    if (this.slotsReused) slots.sort((a, b) => this.addressOf[a] - this.addressOf[b]);
     return slots.map((s) => this.generationOf[s] * SLOT_SPACE + s + 1);
   }
 }
