@@ -277,3 +277,16 @@ scenario s { load; }
   assert.deepEqual(r.outstanding.map((o) => o.tag), ['Keep']);
   assert.equal(r.frees, 70001);
 });
+
+test('--continue-on-bugcheck keeps at most 10,000 bug checks and counts the rest', () => {
+  const r = run(
+    `driver "Loop.sys";
+dispatch IRP_MJ_READ Read { p = NULL; ExFreePool(p); }
+scenario s { repeat 10005 { irp IRP_MJ_READ; } }
+`,
+    { continueOnBugcheck: true },
+  );
+  assert.equal(r.bugchecks!.length, 10000);
+  assert.equal(r.bugchecksDropped, 5);
+  assert.deepEqual(r.bugchecks![9999].params, ['0x99', '0x00', '0x00', '0x00']);
+});

@@ -64,6 +64,8 @@ const UNTAGGED = 'None';
 const MDL_HEADER_BYTES = 0x30;
 const PFN_NUMBER_BYTES = 8;
 const PAGE_SIZE = 4096;
+/** Bug checks kept with --continue-on-bugcheck (the rest are counted). */
+const MAX_BUGCHECKS = 10_000;
 /** At most this many saved IRQLs per run (KeRaiseIrql without KeLowerIrql in a loop). */
 const MAX_IRQL_STACK = 4096;
 /** POOL_TYPE value of PagedPool (wdm.h), the P3 of 0xC4 / 0x01 and 0x11. */
@@ -253,6 +255,7 @@ export class Simulation {
   private readonly hits: HitTagBreak[] = [];
   private hitsDropped = 0;
   private readonly bugchecks: BugCheck[] = [];
+  private bugchecksDropped = 0;
 
   /** The process of the enclosing `process` block, if any. */
   scenarioProcess: ProcessQuota | null = null;
@@ -373,7 +376,7 @@ export class Simulation {
       compiled.slotCount = slots.size;
       this.routines.set(r, compiled);
     }
-    for (const cr of this.routines.values()) cr.body = this.compileBlock(cr.routine.body, cr, false);
+    for (const cr of this.routines.values()) cr.body = this.compileBlock(cr.routine.body, cr);
   }
 
   private routineByName(name: string): CompiledRoutine | undefined {
@@ -409,9 +412,8 @@ export class Simulation {
     return () => NULL_HANDLE;
   }
 
-  private compileBlock(block: Ast.Block, cr: CompiledRoutine, counted: boolean): Exec {
+  private compileBlock(block: Ast.Block, cr: CompiledRoutine): Exec {
     const body = block.statements.map((s) => this.compileStatement(s, cr)).filter((e): e is Exec => e !== null);
-    void counted;
     switch (body.length) {
       case 0:
         return () => 0;
@@ -438,7 +440,7 @@ export class Simulation {
     switch (s.type) {
       case 'block':
         // A block only groups statements; it is not counted itself.
-        return this.compileBlock(s, cr, false);
+        return this.compileBlock(s, cr);
       case 'assign': {
         const set = this.writer(s.target.name, cr);
         const value = this.compileExpression(s.value, cr);
@@ -468,7 +470,7 @@ export class Simulation {
       case 'foreach': {
         const list = this.lists.get(s.list.name);
         const set = this.writer(s.variable.name, cr);
-        const body = this.compileBlock(s.body, cr, false);
+        const body = this.compileBlock(s.body, cr);
         const bodyLine = s.body.range.start.line;
         const bodyCol = s.body.range.start.column;
         return (a) => {
@@ -501,7 +503,7 @@ export class Simulation {
       }
       case 'repeat': {
         const count = Number.isFinite(s.count.value) && s.count.value > 0 ? Math.floor(s.count.value) : 0;
-        const body = this.compileBlock(s.body, cr, false);
+        const body = this.compileBlock(s.body, cr);
         const bodyLine = s.body.range.start.line;
         const bodyCol = s.body.range.start.column;
         if (s.body.statements.every((st) => st.type === 'error')) {
@@ -1050,7 +1052,10 @@ export class Simulation {
 
   private raise(bc: BugCheck): void {
     if (!this.continueOnBugcheck) throw new BugCheckStop(bc);
-    this.bugchecks.push(bc);
+    // Kept up to a cap, like HitTag breaks: a violation inside a long loop must not make
+    // memory grow with the number of events.
+    if (this.bugchecks.length < MAX_BUGCHECKS) this.bugchecks.push(bc);
+    else this.bugchecksDropped++;
   }
 
   /** Pool Tracking's unload checks: locked pages (0xCB) first, then leaked blocks (0xC4 / 0x62). */
@@ -1282,7 +1287,8 @@ export class Simulation {
     if (this.continueOnBugcheck) {
       // Keep the field order of cli.md: `bugchecks` right after `bugcheck`.
       const { driver, scenario: name, seed, steps, allocations, frees, bugcheck, ...rest } = result;
-      return { driver, scenario: name, seed, steps, allocations, frees, bugcheck, bugchecks: this.bugchecks, ...rest, ...this.hitTagField() };
+      const dropped = this.bugchecksDropped > 0 ? { bugchecksDropped: this.bugchecksDropped } : {};
+      return { driver, scenario: name, seed, steps, allocations, frees, bugcheck, bugchecks: this.bugchecks, ...dropped, ...rest, ...this.hitTagField() };
     }
     return { ...result, ...this.hitTagField() };
   }

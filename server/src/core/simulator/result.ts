@@ -113,6 +113,8 @@ export interface SimulationResult {
   bugcheck: BugCheck | null;
   /** Present with --continue-on-bugcheck: every violation, in order. */
   bugchecks?: BugCheck[];
+  /** With --continue-on-bugcheck: violations past the first 10,000, counted but not kept. */
+  bugchecksDropped?: number;
   poolused: PoolUsedRow[];
   outstanding: OutstandingBlock[];
   quota: QuotaRow[];
