@@ -226,22 +226,136 @@ interface IrqlState {
   raises: Raise[];
 }
 
+const irqlKeys = new WeakMap<IrqlState, string>();
+
 function irqlKey(s: IrqlState): string {
+  let key = irqlKeys.get(s);
+  if (key === undefined) {
+    key = computeIrqlKey(s);
+    irqlKeys.set(s, key);
+  }
+  return key;
+}
+
+function computeIrqlKey(s: IrqlState): string {
   return s.locks.map((l) => `L${l.name}@${l.call.range.start.offset}`).join(',') + '|' + s.raises.map((r) => `R${r.level}@${r.call.range.start.offset}`).join(',');
+}
+
+/**
+ * Puts states into a map by key; past MAX_IRQL_STATES the rest are merged into one state that
+ * holds every lock any of them holds (a sound over-approximation for a may-analysis).
+ */
+function collectIrqlStates(states: Iterable<IrqlState>): Map<string, IrqlState> {
+  const out = new Map<string, IrqlState>();
+  let overflow: IrqlState | undefined;
+  for (const t of states) {
+    const key = irqlKey(t);
+    if (out.has(key)) continue;
+    if (out.size < MAX_IRQL_STATES - 1) {
+      out.set(key, t);
+      continue;
+    }
+    if (!overflow) overflow = { locks: [...t.locks], raises: [...t.raises] };
+    else {
+      for (const l of t.locks) if (!overflow.locks.some((o) => o.name === l.name)) overflow.locks.push(l);
+      if (t.raises.length > overflow.raises.length) overflow.raises = [...t.raises];
+    }
+  }
+  if (overflow) out.set(irqlKey(overflow), overflow);
+  return out;
+}
+
+type Sites = ReadonlySet<AllocationSite>;
+
+/**
+ * What each local may hold: an immutable chain of maps, so that copying a state is free and
+ * joining the two branches of an `if` costs only what the branches changed. Each map is less
+ * than half the size of the one below it (pushing merges the top ones, like a binary counter),
+ * so a chain has O(log n) maps and a routine of 10,000 statements stays near-linear.
+ */
+class Env {
+  private constructor(
+    private readonly parent: Env | undefined,
+    private readonly own: Map<string, Sites>,
+  ) {}
+
+  /** The shared root of every chain, never merged away, so two chains always meet. */
+  static readonly EMPTY = new Env(undefined, new Map());
+
+  get(name: string): Sites | undefined {
+    for (let e: Env | undefined = this; e; e = e.parent) {
+      const v = e.own.get(name);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  }
+
+  with(name: string, value: Sites): Env {
+    if (this.get(name) === value) return this;
+    return Env.over(this, new Map([[name, value]]));
+  }
+
+  /** Adds several bindings at once on top of `base`. */
+  static over(base: Env, entries: Map<string, Sites>): Env {
+    if (entries.size === 0) return base;
+    let parent: Env = base;
+    let own = entries;
+    while (parent !== Env.EMPTY && parent.own.size <= 2 * own.size) {
+      const merged = new Map(parent.own);
+      for (const [k, v] of own) merged.set(k, v);
+      own = merged;
+      parent = parent.parent!;
+    }
+    return new Env(parent, own);
+  }
+
+  /** The nearest environment both chains extend, and the names either changed above it. */
+  static divergence(a: Env, b: Env): { base: Env; changed: Set<string> } {
+    const ancestors = new Set<Env>();
+    for (let e: Env | undefined = a; e; e = e.parent) ancestors.add(e);
+    let base: Env = b;
+    while (!ancestors.has(base)) base = base.parent!; // both chains end at EMPTY
+    const changed = new Set<string>();
+    for (const start of [a, b]) for (let e: Env = start; e !== base; e = e.parent!) for (const k of e.own.keys()) changed.add(k);
+    return { base, changed };
+  }
+}
+
+function joinEnv(a: Env, b: Env): Env {
+  if (a === b) return a;
+  const { base, changed } = Env.divergence(a, b);
+  const merged = new Map<string, Sites>();
+  for (const k of changed) merged.set(k, union(a.get(k) ?? EMPTY, b.get(k) ?? EMPTY));
+  return Env.over(base, merged);
+}
+
+function sameSites(v: Sites | undefined, w: Sites | undefined): boolean {
+  const x = v ?? EMPTY;
+  const y = w ?? EMPTY;
+  if (x === y) return true;
+  if (x.size !== y.size) return false;
+  for (const s of x) if (!y.has(s)) return false;
+  return true;
+}
+
+function sameEnv(a: Env, b: Env): boolean {
+  if (a === b) return true;
+  for (const k of Env.divergence(a, b).changed) if (!sameSites(a.get(k), b.get(k))) return false;
+  return true;
 }
 
 /** Abstract state at a program point; `irql` empty = unreachable. */
 interface FlowState {
   irql: Map<string, IrqlState>;
-  env: Map<string, ReadonlySet<AllocationSite>>;
+  env: Env;
 }
 
 function emptyState(): FlowState {
-  return { irql: new Map(), env: new Map() };
+  return { irql: new Map(), env: Env.EMPTY };
 }
 
 function cloneState(s: FlowState): FlowState {
-  return { irql: new Map(s.irql), env: new Map(s.env) };
+  return { irql: new Map(s.irql), env: s.env };
 }
 
 function union<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): ReadonlySet<T> {
@@ -255,27 +369,28 @@ function union<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): ReadonlySet<T> {
 function join(a: FlowState, b: FlowState): FlowState {
   if (a.irql.size === 0) return b;
   if (b.irql.size === 0) return a;
-  const out = cloneState(a);
-  for (const [k, v] of b.irql) out.irql.set(k, v);
-  for (const [k, v] of b.env) out.env.set(k, union(out.env.get(k) ?? EMPTY, v));
-  return out;
+  return { irql: collectIrqlStates([...a.irql.values(), ...b.irql.values()]), env: joinEnv(a.env, b.env) };
 }
 
 function sameState(a: FlowState, b: FlowState): boolean {
-  if (a.irql.size !== b.irql.size || a.env.size !== b.env.size) return false;
+  if (a.irql.size !== b.irql.size) return false;
   for (const k of a.irql.keys()) if (!b.irql.has(k)) return false;
-  for (const [k, v] of a.env) {
-    const w = b.env.get(k);
-    if (!w || w.size !== v.size) return false;
-    for (const x of v) if (!w.has(x)) return false;
-  }
-  return true;
+  return sameEnv(a.env, b.env);
 }
 
-/** Above this many distinct IRQL states at one point, further ones are dropped (keeps the walk linear). */
-const MAX_IRQL_STATES = 64;
+/** Above this many distinct IRQL states at one point, the rest are merged (keeps the walk linear). */
+const MAX_IRQL_STATES = 16;
+/** Nested KeRaiseIrql calls tracked; deeper ones change nothing the rules ask about. */
+const MAX_RAISE_DEPTH = 4;
 /** Loop bodies are re-walked until nothing changes, at most this often. */
 const MAX_LOOP_ITERATIONS = 8;
+/**
+ * Loops nested deeper than this get one pass instead of a fixed point: re-walking nested loops
+ * multiplies (2^depth), and a third level of nesting rarely changes what a pointer may hold.
+ */
+const MAX_FIXPOINT_LOOP_DEPTH = 2;
+/** Statements one routine walk may visit before every further loop gets a single pass. */
+const WALK_BUDGET = 200_000;
 /** Whole-program passes for the flow-insensitive globals, lists and parameters. */
 const MAX_PROGRAM_PASSES = 12;
 
@@ -295,6 +410,8 @@ class ProgramAnalysis {
   private currentRoutine!: Routine;
   private completionTargets = new Map<string, Routine[]>();
   private pendingContexts: RoutineContext[] = [];
+  private loopDepth = 0;
+  private budget = WALK_BUDGET;
 
   constructor(
     private readonly script: Script,
@@ -466,13 +583,16 @@ class ProgramAnalysis {
     const start = emptyState();
     start.irql.set('|', { locks: [], raises: [] });
     const params = this.params.get(r);
-    r.params.forEach((p, i) => start.env.set(p.name, params?.[i] ?? EMPTY));
+    r.params.forEach((p, i) => (start.env = start.env.with(p.name, params?.[i] ?? EMPTY)));
     void context;
+    this.loopDepth = 0;
+    this.budget = WALK_BUDGET;
     this.walkStatement(r.body, start);
   }
 
   private walkStatement(s: Statement, state: FlowState): FlowState {
     if (state.irql.size === 0) return state; // unreachable
+    this.budget--;
     switch (s.type) {
       case 'block': {
         let st = state;
@@ -498,7 +618,7 @@ class ProgramAnalysis {
         const loopVar = s.variable.name;
         return this.loop(state, (st) => {
           const inner = cloneState(st);
-          inner.env.set(loopVar, this.lists.get(s.list.name) ?? EMPTY);
+          inner.env = inner.env.with(loopVar, this.lists.get(s.list.name) ?? EMPTY);
           return this.walkStatement(s.body, inner);
         });
       }
@@ -511,7 +631,7 @@ class ProgramAnalysis {
         if (c.type === 'nullCheck' && !this.isGlobal(c.variable.name)) {
           // On the branch where the pointer is NULL it holds no block.
           const nullBranch = cloneState(state);
-          nullBranch.env.set(c.variable.name, EMPTY);
+          nullBranch.env = nullBranch.env.with(c.variable.name, EMPTY);
           if (c.operator === '==') thenIn = nullBranch;
           else elseIn = nullBranch;
         }
@@ -535,11 +655,18 @@ class ProgramAnalysis {
   /** A loop body runs zero or more times: iterate until the state at its head stops growing. */
   private loop(state: FlowState, body: (s: FlowState) => FlowState): FlowState {
     let head = state;
-    for (let i = 0; i < MAX_LOOP_ITERATIONS; i++) {
-      const out = body(head);
-      const next = join(head, out);
-      if (sameState(next, head)) break;
-      head = next;
+    this.loopDepth++;
+    try {
+      const iterations = this.loopDepth <= MAX_FIXPOINT_LOOP_DEPTH ? MAX_LOOP_ITERATIONS : 1;
+      for (let i = 0; i < iterations; i++) {
+        const out = body(head);
+        const next = join(head, out);
+        if (sameState(next, head)) break;
+        head = next;
+        if (this.budget <= 0) break;
+      }
+    } finally {
+      this.loopDepth--;
     }
     return head;
   }
@@ -559,7 +686,7 @@ class ProgramAnalysis {
 
   private assign(name: string, value: ReadonlySet<AllocationSite>, state: FlowState): void {
     if (this.isGlobal(name)) this.addTo(this.globals, name, value);
-    else state.env.set(name, value);
+    else state.env = state.env.with(name, value);
   }
 
   private addTo(map: Map<string, ReadonlySet<AllocationSite>>, key: string, value: ReadonlySet<AllocationSite>): void {
@@ -629,7 +756,8 @@ class ProgramAnalysis {
       case 'acquireSpinLock': {
         const arg = call.args[0];
         const name = arg?.type === 'identifier' ? arg.name : '?';
-        this.mapIrql(state, (s) => ({ locks: [...s.locks, { name, call }], raises: s.raises }));
+        // Acquiring a lock already held would deadlock; the model keeps one entry per name.
+        this.mapIrql(state, (s) => (s.locks.some((l) => l.name === name) ? s : { locks: [...s.locks, { name, call }], raises: s.raises }));
         return;
       }
       case 'releaseSpinLock': {
@@ -647,7 +775,7 @@ class ProgramAnalysis {
       case 'raiseIrql': {
         const arg = call.args[0];
         const level = arg?.type === 'identifier' ? (IRQL_CONSTANTS.get(arg.name) ?? DISPATCH_LEVEL) : DISPATCH_LEVEL;
-        this.mapIrql(state, (s) => ({ locks: s.locks, raises: [...s.raises, { level, call }] }));
+        this.mapIrql(state, (s) => (s.raises.length >= MAX_RAISE_DEPTH ? s : { locks: s.locks, raises: [...s.raises, { level, call }] }));
         return;
       }
       case 'lowerIrql':
@@ -672,13 +800,9 @@ class ProgramAnalysis {
   }
 
   private mapIrql(state: FlowState, f: (s: IrqlState) => IrqlState): void {
-    const next = new Map<string, IrqlState>();
-    for (const s of state.irql.values()) {
-      const t = f(s);
-      if (next.size < MAX_IRQL_STATES) next.set(irqlKey(t), t);
-    }
-    state.irql = next;
+    state.irql = collectIrqlStates([...state.irql.values()].map(f));
   }
+
 
   /** Why IRQL can be DISPATCH_LEVEL in this state, if it can: the routine's own, else a lock or raise. */
   private dispatchCause(state: FlowState): DispatchCause | undefined {

@@ -71,6 +71,8 @@ export function usedTags(script: Script): Set<string> {
   return used;
 }
 
+const searchFrom = new WeakMap<Set<string>, Map<string, number>>();
+
 /**
  * A tag derived from `original` that is not in `used` ('Abc ' → 'Abc1', then 'Abc2', …; a full
  * 4-character tag gives up its last characters to the number: 'Tron' → 'Tro1'). The result is
@@ -79,11 +81,16 @@ export function usedTags(script: Script): Set<string> {
  */
 export function freshTag(original: string, used: Set<string>): string {
   const base = original.replace(/ +$/, '');
-  for (let n = 1; n < 10000; n++) {
+  // Where the previous search for this base stopped: `used` only grows, so every smaller
+  // number is still taken (keeps retagging thousands of sites linear).
+  let counters = searchFrom.get(used);
+  if (!counters) searchFrom.set(used, (counters = new Map()));
+  for (let n = counters.get(base) ?? 1; n < 10000; n++) {
     const suffix = String(n);
     const candidate = padTag(base.slice(0, 4 - suffix.length) + suffix);
     if (!used.has(candidate)) {
       used.add(candidate);
+      counters.set(base, n + 1);
       return candidate;
     }
   }
@@ -132,13 +139,17 @@ export function sharedTagGroups(model: ProgramModel): TagGroup[] {
 export function retagEdits(model: ProgramModel, groups: TagGroup[], extraUsed?: ReadonlySet<string>): Map<TagGroup, TextEdit[]> {
   const used = usedTags(model.script);
   for (const t of extraUsed ?? []) used.add(padTag(t));
-  // What each free's pointer may hold, across every context it runs in.
-  const freed = new Map<Call, Set<AllocationSite>>();
+  // What each free's pointer may hold, across every context it runs in, indexed by the tag it passes.
+  const freesByTag = new Map<string, Map<Call, { tag: TagLiteral; sites: Set<AllocationSite> }>>();
   for (const c of model.calls) {
     if (c.resolved.kind !== 'api' || !c.resolved.api.releases || c.resolved.api.releases.tagArg === undefined) continue;
-    const set = freed.get(c.call) ?? new Set<AllocationSite>();
-    for (const s of c.argSites[c.resolved.api.releases.pointerArg] ?? []) set.add(s);
-    freed.set(c.call, set);
+    const tagArg = c.call.args[c.resolved.api.releases.tagArg];
+    if (tagArg?.type !== 'tag' || tagArg.value === undefined) continue;
+    const byCall = freesByTag.get(tagArg.value) ?? new Map<Call, { tag: TagLiteral; sites: Set<AllocationSite> }>();
+    freesByTag.set(tagArg.value, byCall);
+    const entry = byCall.get(c.call) ?? { tag: tagArg, sites: new Set<AllocationSite>() };
+    byCall.set(c.call, entry);
+    for (const s of c.argSites[c.resolved.api.releases.pointerArg] ?? []) entry.sites.add(s);
   }
   const out = new Map<TagGroup, TextEdit[]>();
   for (const g of groups) {
@@ -150,15 +161,11 @@ export function retagEdits(model: ProgramModel, groups: TagGroup[], extraUsed?: 
       newTag.set(s, tag);
       edits.push({ range: s.tagLiteral!.range, newText: tagText(tag) });
     }
-    for (const [call, sites] of freed) {
-      const res = model.symbols.resolveCall(call);
-      if (res.kind !== 'api') continue;
-      const tagArg = call.args[res.api.releases!.tagArg!];
-      if (tagArg?.type !== 'tag' || tagArg.value !== g.tag) continue;
+    for (const { tag, sites } of freesByTag.get(g.tag)?.values() ?? []) {
       const ofGroup = [...sites].filter((s) => members.has(s));
       // Only when the free can release exactly one site's block of this group is its new tag known.
       if (ofGroup.length !== 1) continue;
-      edits.push({ range: tagArg.range, newText: tagText(newTag.get(ofGroup[0])!) });
+      edits.push({ range: tag.range, newText: tagText(newTag.get(ofGroup[0])!) });
     }
     edits.sort((a, b) => a.range.start.offset - b.range.start.offset);
     out.set(g, edits);
@@ -173,6 +180,14 @@ export function sharedTagSourceFix(model: ProgramModel, extraUsed?: ReadonlySet<
   const edits = [...retagEdits(model, groups, extraUsed).values()].flat();
   return { title: GIVE_EACH_SITE_ITS_OWN_TAG, kind: 'source', edits };
 }
+
+/** Other sites named in a message; the related information lists more. */
+const MAX_NAMED_IN_MESSAGE = 3;
+/**
+ * Related locations per finding: every other site for any realistic group, bounded so that a
+ * tag shared by thousands of sites does not make the diagnostics quadratic in size.
+ */
+const MAX_RELATED = 100;
 
 function where(s: AllocationSite): string {
   return `${s.routine.name.name}, line ${s.call.range.start.line}`;
@@ -191,13 +206,17 @@ export const sharedTag: RuleDefinition = {
     for (const g of groups) {
       const fix: QuickFix = { title: GIVE_EACH_SITE_ITS_OWN_TAG, kind: 'quickfix', isPreferred: true, edits: editsByGroup.get(g)! };
       for (const s of g.sites) {
-        const others = g.sites.filter((o) => o !== s);
+        // The first sites other than this one (without copying the whole group for each site).
+        const others = g.sites.slice(0, MAX_RELATED + 1).filter((o) => o !== s).slice(0, MAX_RELATED);
+        const otherCount = g.sites.length - 1;
+        const named = others.slice(0, MAX_NAMED_IN_MESSAGE).map(where).join('; ');
+        const more = otherCount > MAX_NAMED_IN_MESSAGE ? `; and ${otherCount - MAX_NAMED_IN_MESSAGE} more` : '';
         out.push({
           rule: 'shared-tag',
           severity: 'warning',
           range: s.tagLiteral!.range,
           message:
-            `Pool tag '${g.tag}' is shared by ${g.sites.length} allocation call sites (also ${others.map(where).join('; ')}): ` +
+            `Pool tag '${g.tag}' is shared by ${g.sites.length} allocation call sites (also ${named}${more}): ` +
             `!poolused, PoolMon and PoolHitTag cannot tell their blocks apart, so a leak of '${g.tag}' cannot be traced ` +
             `to one call site. Give each call site its own tag.`,
           related: others.map((o) => ({ range: o.tagLiteral!.range, message: `'${g.tag}' is also allocated here (${where(o)})` })),
