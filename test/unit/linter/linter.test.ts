@@ -146,6 +146,22 @@ describe('linter: silencing comments', () => {
     assert.deepEqual(positions(text, 'deprecated-allocator'), []);
   });
 
+  it('a directive without names silences every rule; block comments work too', () => {
+    const text = script(
+      'dpc D {',
+      '    /* poolscope-disable-next-line */',
+      "    a = ExAllocatePoolWithQuotaTag(NonPagedPoolNx, 8, 'Qa  ');",
+      "    ExFreePoolWithTag(a, 'Qa  ');",
+      "    b = ExAllocatePoolWithQuotaTag(NonPagedPoolNx, 8, 'Qb  ');",
+      "    ExFreePoolWithTag(b, 'Qb  ');",
+      '}',
+    );
+    assert.deepEqual(lint(text).diagnostics.filter((d) => d.range.start.line === 3), []);
+    assert.deepEqual(positions(text, 'quota-in-dpc'), [[5, 9]]);
+    const rest = script('// poolscope-disable', 'dpc D {', "    a = ExAllocatePoolWithQuotaTag(NonPagedPoolNx, 8, 'Qa');", '}');
+    assert.deepEqual(lint(rest).diagnostics, []);
+  });
+
   it('text that merely mentions the directive inside a comment does nothing', () => {
     const text = script(
       'dpc D {',
