@@ -19,6 +19,7 @@
  * - https://learn.microsoft.com/windows-hardware/drivers/devtest/28751-banned-exallocatepool-usage
  * - https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/ne-wdm-_pool_type
  */
+import { padTag } from '../apis';
 import type { Call, Identifier, Routine, Script } from '../ast';
 import type { Diagnostic, QuickFix, TextEdit } from '../diagnostics';
 import type { SymbolTable } from '../symbols';
@@ -90,7 +91,7 @@ export const deprecatedAllocator: RuleDefinition = {
   defaultSeverity: 'hint',
   check(ctx: RuleContext): Diagnostic[] {
     const used = usedTags(ctx.script);
-    for (const t of ctx.usedTags ?? []) used.add(t);
+    for (const t of ctx.usedTags ?? []) used.add(padTag(t));
     return deprecatedAllocatorCalls(ctx.script, ctx.symbols).map(({ call, routine }) => {
       const d: Diagnostic = {
         rule: 'deprecated-allocator',

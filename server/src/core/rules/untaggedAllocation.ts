@@ -7,6 +7,7 @@
  *
  * The repair is the same as deprecated-allocator's: ExAllocatePool2 with a tag of its own.
  */
+import { padTag } from '../apis';
 import type { Diagnostic } from '../diagnostics';
 import { forEachCall } from '../analysis/irql';
 import { toExAllocatePool2 } from './deprecatedAllocator';
@@ -18,7 +19,7 @@ export const untaggedAllocation: RuleDefinition = {
   defaultSeverity: 'warning',
   check(ctx: RuleContext): Diagnostic[] {
     const used = usedTags(ctx.script);
-    for (const t of ctx.usedTags ?? []) used.add(t);
+    for (const t of ctx.usedTags ?? []) used.add(padTag(t));
     const out: Diagnostic[] = [];
     for (const routine of ctx.script.routines) {
       forEachCall(routine.body, (call) => {
