@@ -79,4 +79,42 @@ describe('locked-pages-leak', () => {
     );
     assert.deepEqual(at(text, RULE), [[1, 19]]);
   });
+
+  it('an MDL parked locked in a list must be unlocked by whoever takes it out', () => {
+    const text = script(
+      'list g_Requests;',
+      'global g_Mdl;',
+      'dispatch IRP_MJ_READ R {',
+      '    m = IoAllocateMdl(buffer, 4096);',
+      '    if (m == NULL) return;',
+      '    MmProbeAndLockPages(m);',
+      '    push g_Requests, m;',
+      '    n = IoAllocateMdl(buffer, 4096);',
+      '    if (n == NULL) return;',
+      '    MmProbeAndLockPages(n);',
+      '    g_Mdl = n;',
+      '}',
+      'dpc Good {',
+      '    m = pop g_Requests;',
+      '    if (m == NULL) return;',
+      '    MmUnlockPages(m);',
+      '    IoFreeMdl(m);',
+      '}',
+      'dispatch IRP_MJ_CLEANUP Cleanup {',
+      '    foreach m in g_Requests { IoFreeMdl(m); }',
+      '    if (g_Mdl != NULL) IoFreeMdl(g_Mdl);',
+      '}',
+    );
+    const found = run(text, RULE);
+    assert.deepEqual(found.map((d) => [d.range.start.line, d.range.start.column]), [
+      [6, 5],
+      [10, 5],
+    ]);
+    assert.match(found[0].message, /Cleanup takes the MDL out of list 'g_Requests'/);
+    assert.match(found[1].message, /Cleanup takes the MDL out of global 'g_Mdl'/);
+    const fixed = text
+      .replace('foreach m in g_Requests { IoFreeMdl(m); }', 'foreach m in g_Requests { MmUnlockPages(m); IoFreeMdl(m); }')
+      .replace('if (g_Mdl != NULL) IoFreeMdl(g_Mdl);', 'if (g_Mdl != NULL) { MmUnlockPages(g_Mdl); IoFreeMdl(g_Mdl); }');
+    assert.deepEqual(at(fixed, RULE), []);
+  });
 });

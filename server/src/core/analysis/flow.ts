@@ -49,7 +49,7 @@ type World = ReadonlyMap<string, Entry>;
 /** A finding the walk made, turned into a Diagnostic by program.ts. */
 export type FlowFinding =
   | { kind: 'leak'; site: AllocationSite; exit: ExitPoint; variable: string | undefined; maybeNull: boolean; discarded?: boolean }
-  | { kind: 'lockedPages'; lockCall: Call; exit: ExitPoint; variable: string | undefined }
+  | { kind: 'lockedPages'; lockCall: Call; exit: ExitPoint; variable: string | undefined; routine: Routine; from?: string }
   | { kind: 'doubleFree'; call: Call; first: Call | undefined; variable: string; via?: { callee: string; free: Call | undefined } }
   | { kind: 'release'; site: AllocationSite; event: FreeEvent };
 
@@ -66,6 +66,8 @@ export interface ProgramView {
   /** The call node at an offset (for messages). */
   callAt(offset: number): Call | undefined;
   rememberCall(call: Call): void;
+  /** The MmProbeAndLockPages call whose locked MDL can be stored in `global:g` / `list:L`, if any. */
+  lockedIn(target: string): Call | undefined;
 }
 
 export function tagArgument(arg: Argument | undefined): string | undefined {
@@ -181,7 +183,8 @@ export class RoutineWalk {
       if (seenParams.has(g)) continue; // a parameter shadows the global
       const id = `g:${g}`;
       this.origins.set(id, { kind: 'global', name: g });
-      start.set(id, { states: [{ status: entryStatus, aliases: [g] }], total: true });
+      const lockSite = entryStatus === 'null' ? undefined : this.lockedHeldIn(`global:${g}`);
+      start.set(id, { states: [{ status: entryStatus, aliases: [g], lockSite }], total: true });
     }
     const end = this.block(this.routine.body, start);
     if (end) {
@@ -363,7 +366,7 @@ export class RoutineWalk {
         const id = `l${value.range.start.offset}`;
         const origin: Origin = { kind: 'listItem', list: value.list.name, via: 'pop', at: value.range };
         if (this.program.globals.has(target)) this.program.storeEdge(`global:${target}`, { kind: 'listItem', list: value.list.name, via: 'pop', at: value.range });
-        return this.create(out, id, origin, { status: 'maybe', aliases: [target] });
+        return this.create(out, id, origin, { status: 'maybe', aliases: [target], lockSite: this.lockedHeldIn(`list:${value.list.name}`) });
       }
       case 'call': {
         const api = this.program.routines.has(value.callee.name) ? undefined : lookupApi(value.callee.name);
@@ -413,7 +416,7 @@ export class RoutineWalk {
     const runs = this.loopRuns();
     this.loopDepth++;
     for (let i = 0; i < runs && cur; i++) {
-      const entered = this.create(this.dropAlias(cur, x, exit), id, origin, { status: 'live', aliases: [x] });
+      const entered = this.create(this.dropAlias(cur, x, exit), id, origin, { status: 'live', aliases: [x], lockSite: this.lockedHeldIn(`list:${st.list.name}`) });
       cur = this.block(st.body, entered);
       result = join(result, cur);
     }
@@ -705,9 +708,11 @@ export class RoutineWalk {
     const origin = this.origins.get(id)!;
     let n = s;
     if (origin.kind !== 'param') {
-      if (n.lockSite !== undefined && n.status !== 'escaped') {
+      // A global overwritten while it holds a locked MDL is not reported here (as for blocks,
+      // the rules follow what a routine takes out of a global, not what it overwrites).
+      if (n.lockSite !== undefined && n.status !== 'escaped' && n.status !== 'null' && (origin.kind !== 'global' || n.status === 'freed')) {
         const lockCall = this.program.callAt(n.lockSite);
-        if (lockCall) this.program.report({ kind: 'lockedPages', lockCall, exit, variable: lastVariable });
+        if (lockCall) this.program.report({ kind: 'lockedPages', lockCall, exit, variable: lastVariable, routine: this.routine, from: this.heldIn(origin) });
         n = { ...n, lockSite: undefined };
       }
       if (isOwned(n.status)) {
@@ -718,6 +723,18 @@ export class RoutineWalk {
       }
     }
     return n;
+  }
+
+  /** For a value taken out of a global or list: where it came from (for messages). */
+  private heldIn(origin: Origin): string | undefined {
+    if (origin.kind === 'listItem') return `list '${origin.list}'`;
+    if (origin.kind === 'global') return `global '${origin.name}'`;
+    return undefined;
+  }
+
+  /** MDLs stored locked in a global or list keep their pages locked when taken out again. */
+  private lockedHeldIn(target: string): number | undefined {
+    return this.program.lockedIn(target)?.range.start.offset;
   }
 
   private splitOnNull(w: World, v: string): [World | null, World | null] {
@@ -796,9 +813,9 @@ export class RoutineWalk {
     if (origin.kind === 'param') {
       if (s.lockSite !== undefined) fate += `|l${s.lockSite}`;
       else if (s.unlocked) fate += '|u';
-    } else if (s.lockSite !== undefined && exit && !fate.startsWith('stored:') && fate !== 'kept') {
+    } else if (s.lockSite !== undefined && exit && !fate.startsWith('stored:') && fate !== 'kept' && fate !== 'null' && (origin.kind !== 'global' || s.status === 'freed')) {
       const lockCall = this.program.callAt(s.lockSite);
-      if (lockCall) this.program.report({ kind: 'lockedPages', lockCall, exit, variable: s.aliases[0] });
+      if (lockCall) this.program.report({ kind: 'lockedPages', lockCall, exit, variable: s.aliases[0], routine: this.routine, from: this.heldIn(origin) });
     }
     let set = this.fates.get(id);
     if (!set) this.fates.set(id, (set = new Set()));

@@ -21,7 +21,7 @@
  * - IRP_MJ_CLEANUP and IRP_MJ_CLOSE arrive for every handle before the driver can unload:
  *   https://learn.microsoft.com/windows-hardware/drivers/kernel/dispatchcleanup-routines
  */
-import type { Call, Range, Routine, Script } from '../ast';
+import type { Call, Range, Routine, Script, Statement } from '../ast';
 import type { Diagnostic, RelatedInformation } from '../diagnostics';
 import { LineMap } from '../fixes';
 import { allocationOf, RoutineWalk, type FlowFinding, type ProgramView } from './flow';
@@ -90,6 +90,8 @@ class ProgramAnalysis implements ProgramView {
   /** Leak candidates per allocation site; the earliest exit is reported, the others related. */
   private readonly leaks = new Map<AllocationSite, Extract<FlowFinding, { kind: 'leak' }>[]>();
   private readonly lines: LineMap;
+  /** Globals / lists that can hold an MDL whose pages are locked, with the locking call. */
+  private readonly lockedHolders = new Map<string, Call>();
 
   constructor(
     private readonly script: Script,
@@ -99,6 +101,54 @@ class ProgramAnalysis implements ProgramView {
     for (const r of script.routines) if (!this.routines.has(r.name.name)) this.routines.set(r.name.name, r);
     for (const g of script.globals) for (const n of g.names) this.globals.add(n.name);
     for (const l of script.lists) for (const n of l.names) this.lists.add(n.name);
+    for (const r of script.routines) this.findLockedHolders(r);
+  }
+
+  /**
+   * A first, syntactic pass: an MDL locked in a routine and then pushed into a list or assigned
+   * to a global keeps its pages locked there, so whoever takes it out must unlock it.
+   */
+  private findLockedHolders(r: Routine): void {
+    const locked = new Map<string, Call>();
+    const visit = (st: Statement): void => {
+      switch (st.type) {
+        case 'block':
+          st.statements.forEach(visit);
+          break;
+        case 'callStatement': {
+          const c = st.call;
+          const a = c.args[0];
+          if (c.callee.name === 'MmProbeAndLockPages' && a?.type === 'identifier' && !locked.has(a.name)) locked.set(a.name, c);
+          break;
+        }
+        case 'push': {
+          const c = locked.get(st.value.name);
+          if (c && !this.lockedHolders.has(`list:${st.list.name}`)) this.lockedHolders.set(`list:${st.list.name}`, c);
+          break;
+        }
+        case 'assign': {
+          const c = st.value.type === 'identifier' ? locked.get(st.value.name) : undefined;
+          if (c && this.globals.has(st.target.name) && !this.lockedHolders.has(`global:${st.target.name}`)) this.lockedHolders.set(`global:${st.target.name}`, c);
+          break;
+        }
+        case 'foreach':
+        case 'repeat':
+          visit(st.body);
+          break;
+        case 'if':
+          visit(st.then);
+          if (st.else) visit(st.else);
+          break;
+        default:
+          break;
+      }
+    };
+    visit(r.body);
+    for (const c of this.lockedHolders.values()) this.rememberCall(c);
+  }
+
+  lockedIn(target: string): Call | undefined {
+    return this.lockedHolders.get(target);
   }
 
   // ------------------------------------------------------------------ ProgramView
@@ -140,10 +190,11 @@ class ProgramAnalysis implements ProgramView {
           severity: 'warning',
           range: f.lockCall.range,
           message:
-            `The pages locked here${f.variable ? ` through '${f.variable}'` : ''} are still locked when the path ` +
-            `${f.exit.kind === 'overwrite' ? `loses the MDL at line ${f.exit.line}` : `leaves the routine at line ${f.exit.line}`}, and the MDL is not kept for later: ` +
+            `The pages locked here${f.variable && !f.from ? ` through '${f.variable}'` : ''} are still locked when ` +
+            (f.from ? `${f.routine.name.name} takes the MDL out of ${f.from} and ` : 'the path ') +
+            `${f.exit.kind === 'overwrite' ? `loses the MDL at line ${f.exit.line}` : `leaves ${f.routine.name.name} at line ${f.exit.line}`}, and the MDL is not kept for later: ` +
             `call MmUnlockPages first (IoFreeMdl does not unlock). At unload Driver Verifier bug checks 0xCB (DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS).`,
-          related: [related(f.exit.range, 'the path with the pages still locked leaves here')],
+          related: [related(f.exit.range, f.from ? `${f.routine.name.name} drops the MDL here without MmUnlockPages` : 'the path with the pages still locked leaves here')],
         });
         break;
       case 'doubleFree': {
