@@ -974,8 +974,8 @@ export class Simulation {
     // The common case first, with no allocation: a live block of the right kind, freed at a
     // legal IRQL with the right tag.
     const t = this.tracker;
-    if (t.isLive(ptr)) {
-      const where = t.siteOfLive(ptr);
+    const where = t.liveSite(ptr);
+    if (where !== undefined) {
       if (
         (spec.poolFree ? where.kind === 'pool' : spec.blocks.includes(where.kind)) &&
         (!where.paged || this.irql <= APC) &&

@@ -86,6 +86,10 @@ const SLOT_SPACE = 2 ** 26;
 /** Frees a slot waits before it can be reused. */
 export const QUARANTINE_SLOTS = 65536;
 const POOL_HEADER_BYTES = 16;
+/** Slots per chunk of records. */
+const CHUNK_BITS = 16;
+const CHUNK_SLOTS = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK_SLOTS - 1;
 /**
  * Most address space one block consumes. Addresses are identities, not a heap layout; the cap
  * keeps a long run of large blocks inside the synthetic range.
@@ -93,15 +97,12 @@ const POOL_HEADER_BYTES = 16;
 const MAX_ADDRESS_STRIDE = 0x10000;
 
 export class PoolTracker {
-  private capacity = 1024;
-  private addressOf = new Float64Array(this.capacity);
-  private sizeOf = new Float64Array(this.capacity);
-  private stepOf = new Float64Array(this.capacity);
-  private siteOf = new Int32Array(this.capacity);
-  private stackOf = new Int32Array(this.capacity);
-  private quotaOf = new Int32Array(this.capacity);
-  private generationOf = new Float64Array(this.capacity);
-  private liveOf = new Uint8Array(this.capacity);
+  /**
+   * Slot records in fixed chunks (never copied when the pool grows): per slot, four doubles
+   * (address, size, step, generation) and four int32 (site, stack, quota process or -1, live).
+   */
+  private readonly numbers: Float64Array[] = [];
+  private readonly ints: Int32Array[] = [];
   /** Slots ever used (the high-water mark). */
   private slotCount = 0;
   /** Reusable slots (past quarantine), as a stack. */
@@ -187,70 +188,67 @@ export class PoolTracker {
   isLive(handle: number): boolean {
     if (handle <= 0) return false;
     const slot = (handle - 1) % SLOT_SPACE;
-    return this.liveOf[slot] === 1 && this.generationOf[slot] === Math.floor((handle - 1) / SLOT_SPACE);
+    const i = (slot & CHUNK_MASK) << 2;
+    const ints = this.ints[slot >>> CHUNK_BITS];
+    return ints !== undefined && ints[i + 3] === 1 && this.numbers[slot >>> CHUNK_BITS][i + 3] === Math.floor((handle - 1) / SLOT_SPACE);
+  }
+
+  /** The allocation site of the block if it is live, else undefined: one decode for the hot path. */
+  liveSite(handle: number): AllocationSite | undefined {
+    if (handle <= 0) return undefined;
+    const slot = (handle - 1) % SLOT_SPACE;
+    const chunk = slot >>> CHUNK_BITS;
+    const ints = this.ints[chunk];
+    if (ints === undefined) return undefined;
+    const i = (slot & CHUNK_MASK) << 2;
+    if (ints[i + 3] !== 1 || this.numbers[chunk][i + 3] !== (handle - 1 - slot) / SLOT_SPACE) return undefined;
+    return this.sites[ints[i]];
   }
 
   /** The allocation site of a live block (caller checked `isLive`). */
   siteOfLive(handle: number): AllocationSite {
-    return this.sites[this.siteOf[(handle - 1) % SLOT_SPACE]];
+    const slot = (handle - 1) % SLOT_SPACE;
+    return this.sites[this.ints[slot >>> CHUNK_BITS][(slot & CHUNK_MASK) << 2]];
   }
 
   /** The record of a block: live, or freed and still known (in quarantine); else undefined. */
   info(handle: number): BlockInfo | undefined {
     if (handle <= 0) return undefined;
     const slot = this.slotOf(handle);
-    if (slot >= this.slotCount || this.generationOf[slot] !== Math.floor((handle - 1) / SLOT_SPACE)) return undefined;
-    const q = this.quotaOf[slot];
+    if (slot >= this.slotCount) return undefined;
+    const n = this.numbers[slot >>> CHUNK_BITS];
+    const v = this.ints[slot >>> CHUNK_BITS];
+    const i = (slot & CHUNK_MASK) << 2;
+    if (n[i + 3] !== Math.floor((handle - 1) / SLOT_SPACE)) return undefined;
+    const q = v[i + 2];
     return {
       handle,
-      address: this.addressOf[slot],
-      size: this.sizeOf[slot],
-      site: this.sites[this.siteOf[slot]],
-      stackId: this.stackOf[slot],
+      address: n[i],
+      size: n[i + 1],
+      site: this.sites[v[i]],
+      stackId: v[i + 1],
       quota: q >= 0 ? this.processes[q] : null,
-      step: this.stepOf[slot],
-      live: this.liveOf[slot] === 1,
+      step: n[i + 2],
+      live: v[i + 3] === 1,
     };
-  }
-
-  private grow(): void {
-    const cap = this.capacity * 2;
-    const f64 = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
-      const b = new Float64Array(cap);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
-      const b = new Int32Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.addressOf = f64(this.addressOf);
-    this.sizeOf = f64(this.sizeOf);
-    this.stepOf = f64(this.stepOf);
-    this.generationOf = f64(this.generationOf);
-    this.siteOf = i32(this.siteOf);
-    this.stackOf = i32(this.stackOf);
-    this.quotaOf = i32(this.quotaOf);
-    const live = new Uint8Array(cap);
-    live.set(this.liveOf);
-    this.liveOf = live;
-    this.capacity = cap;
   }
 
   private takeSlot(): number {
     if (this.reusableCount > 0) {
       // A new generation: handles to the block that used this slot before become stale.
       const slot = this.reusable[--this.reusableCount];
-      this.generationOf[slot]++;
+      this.numbers[slot >>> CHUNK_BITS][((slot & CHUNK_MASK) << 2) + 3]++;
       this.slotsReused = true;
       return slot;
     }
-    if (this.slotCount === this.capacity) {
-      if (this.capacity >= SLOT_SPACE) throw new RangeError('more than 67,108,864 pool blocks');
-      this.grow();
+    const slot = this.slotCount;
+    if ((slot & CHUNK_MASK) === 0) {
+      if (slot >= SLOT_SPACE - 1) throw new RangeError('more than 67,108,863 pool blocks');
+      this.numbers.push(new Float64Array(CHUNK_SLOTS * 4));
+      this.ints.push(new Int32Array(CHUNK_SLOTS * 4));
     }
-    return this.slotCount++;
+    this.slotCount++;
+    return slot;
   }
 
   // ------------------------------------------------------------------ pool operations
@@ -258,17 +256,20 @@ export class PoolTracker {
   /** Records a new block; returns its handle. */
   allocate(site: AllocationSite, size: number, stackId: number, quota: ProcessQuota | null, step: number): number {
     const slot = this.takeSlot();
-    const generation = this.generationOf[slot];
+    const n = this.numbers[slot >>> CHUNK_BITS];
+    const v = this.ints[slot >>> CHUNK_BITS];
+    const i = (slot & CHUNK_MASK) << 2;
+    const generation = n[i + 3];
     const address = this.nextOffset + POOL_HEADER_BYTES;
     const body = size > MAX_ADDRESS_STRIDE ? MAX_ADDRESS_STRIDE : size < 1 ? 1 : size;
     this.nextOffset += POOL_HEADER_BYTES + ((body + 15) & ~15);
-    this.addressOf[slot] = address;
-    this.sizeOf[slot] = size;
-    this.stepOf[slot] = step;
-    this.siteOf[slot] = site.id;
-    this.stackOf[slot] = stackId;
-    this.quotaOf[slot] = quota ? quota.index : -1;
-    this.liveOf[slot] = 1;
+    n[i] = address;
+    n[i + 1] = size;
+    n[i + 2] = step;
+    v[i] = site.id;
+    v[i + 1] = stackId;
+    v[i + 2] = quota ? quota.index : -1;
+    v[i + 3] = 1;
     this.liveCount++;
     this.allocations++;
     const tag = site.tag;
@@ -292,11 +293,13 @@ export class PoolTracker {
   /** Frees a live block (caller checked `isLive`). */
   free(handle: number): void {
     const slot = (handle - 1) % SLOT_SPACE;
-    this.liveOf[slot] = 0;
+    const v = this.ints[slot >>> CHUNK_BITS];
+    const i = (slot & CHUNK_MASK) << 2;
+    v[i + 3] = 0;
     this.liveCount--;
     this.frees++;
-    const site = this.sites[this.siteOf[slot]];
-    const size = this.sizeOf[slot];
+    const site = this.sites[v[i]];
+    const size = this.numbers[slot >>> CHUNK_BITS][i + 1];
     const tag = site.tag;
     if (site.paged) {
       tag.pagedFrees++;
@@ -307,7 +310,7 @@ export class PoolTracker {
       tag.nonPagedUsed -= size;
       this.nonPagedUsed -= size;
     }
-    const q = this.quotaOf[slot];
+    const q = v[i + 2];
     if (q >= 0) {
       const quota = this.processes[q];
       if (site.paged) quota.paged -= size;
@@ -333,8 +336,9 @@ export class PoolTracker {
   /** Handles of the live blocks, oldest allocation first (addresses grow with time). */
   liveHandles(): number[] {
     const slots: number[] = [];
-    for (let s = 0; s < this.slotCount; s++) if (this.liveOf[s] === 1) slots.push(s);
-    if (this.slotsReused) slots.sort((a, b) => this.addressOf[a] - this.addressOf[b]);
-    return slots.map((s) => this.generationOf[s] * SLOT_SPACE + s + 1);
+    const field = (slot: number, k: number): number => this.numbers[slot >>> CHUNK_BITS][((slot & CHUNK_MASK) << 2) + k];
+    for (let s = 0; s < this.slotCount; s++) if (this.ints[s >>> CHUNK_BITS][((s & CHUNK_MASK) << 2) + 3] === 1) slots.push(s);
+    if (this.slotsReused) slots.sort((a, b) => field(a, 0) - field(b, 0));
+    return slots.map((s) => field(s, 3) * SLOT_SPACE + s + 1);
   }
 }
