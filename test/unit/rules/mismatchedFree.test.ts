@@ -35,7 +35,7 @@ describe('mismatched-free', () => {
       [9, 5, 'error'],
       [11, 5, 'error'],
     ]);
-    assert.match(found[0].message, /ExFreePool releases the MDL.*IoFreeMdl.*0xC2 \/ 0x99/);
+    assert.match(found[0].message, /ExFreePool releases the MDL 'Mdl '.*IoFreeMdl.*0xC2 \/ 0x99/);
     assert.match(found[1].message, /IoFreeMdl releases the pool block 'Blk '.*ExFreePoolWithTag.*0xC2 \/ 0x99/);
     assert.match(found[2].message, /IRP.*0xC4 \/ 0x105/);
     assert.match(found[3].message, /RtlFreeUnicodeString releases the pool block 'Str '/);

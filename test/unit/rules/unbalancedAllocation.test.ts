@@ -98,7 +98,7 @@ describe('unbalanced-allocation', () => {
     const text = script('dpc D {', '    m = IoAllocateMdl(buffer, 8192);', '}');
     const [d] = run(text, RULE);
     assert.deepEqual([d.range.start.line, d.range.start.column], [2, 9]);
-    assert.match(d.message, /'m' \(MDL\)/);
+    assert.match(d.message, /'m' \(MDL 'Mdl '\)/);
     const fixed = fixRemovesFinding(text);
     assert.match(fixed, /if \(m != NULL\) IoFreeMdl\(m\);/);
   });

@@ -57,20 +57,8 @@ export function ownershipFindings(script: Script, text: string, rule: Diagnostic
 const tagText = (tag: string | undefined): string => (tag === undefined ? 'an invalid tag' : `'${tag}'`);
 
 function blockNoun(site: AllocationSite): string {
-  switch (site.block) {
-    case 'pool':
-      return `pool block ${tagText(site.tag)}`;
-    case 'mdl':
-      return 'MDL';
-    case 'irp':
-      return 'IRP';
-    case 'string':
-      return 'string buffer';
-    case 'workitem':
-      return 'work item';
-    default:
-      return 'block';
-  }
+  const kind: Record<string, string> = { pool: 'pool block', mdl: 'MDL', irp: 'IRP', string: 'string buffer', workitem: 'work item' };
+  return `${kind[site.block] ?? 'block'} ${tagText(site.tag)}`;
 }
 
 function related(range: Range, message: string): RelatedInformation {
