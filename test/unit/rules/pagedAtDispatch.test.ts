@@ -80,6 +80,26 @@ describe('paged-at-dispatch', () => {
     assert.deepEqual(found[0].related?.map((r) => r.range.start.line), [3, 2]);
   });
 
+  it("follows the caller's spin lock into a helper until the helper releases it", () => {
+    const text = script(
+      'dispatch IRP_MJ_READ R {',
+      '    KeAcquireSpinLock(QueueLock);',
+      '    ReleaseAndLog();',
+      '}',
+      'routine ReleaseAndLog {',
+      "    before = ExAllocatePoolWithTag(PagedPool, 8, 'Pa  ');",
+      '    KeReleaseSpinLock(QueueLock);',
+      "    after = ExAllocatePoolWithTag(PagedPool, 8, 'Pb  ');",
+      "    ExFreePoolWithTag(before, 'Pa  ');",
+      "    ExFreePoolWithTag(after, 'Pb  ');",
+      '}',
+    );
+    const found = findings(text, RULE);
+    assert.deepEqual(found.map((d) => [d.range.start.line, d.range.start.column]), [[6, 14]]);
+    assert.match(found[0].message, /in ReleaseAndLog, called from R while spin lock 'QueueLock' is held \(KeAcquireSpinLock, line 2\)/);
+    assert.deepEqual(positions(text, 'paged-free-at-dispatch'), []);
+  });
+
   it('stays quiet on leaky.drvm, non-paged allocations under spin locks and unreachable code', () => {
     assert.deepEqual(positions(leakyText(), RULE), []);
     const text = script(

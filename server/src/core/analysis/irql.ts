@@ -133,6 +133,11 @@ export interface RoutineContext {
   /** Why IRQL is DISPATCH_LEVEL when the routine starts, if it can be. */
   entryDispatch: DispatchCause | undefined;
   /**
+   * The spin locks held and IRQL raises in effect at the call that started this context (for
+   * helpers), so a helper that releases its caller's lock is at PASSIVE_LEVEL after the release.
+   */
+  entryIrql?: readonly IrqlState[];
+  /**
    * Set when the routine runs in an arbitrary process (inside a DPC or a completion routine):
    * quota charged there lands on whatever process happens to be current.
    */
@@ -213,15 +218,20 @@ export function forEachCall(statement: Statement, fn: (call: Call) => void): voi
 
 // ---------------------------------------------------------------- the walk
 
-interface HeldLock {
+/** A spin lock held at a point: its name and the KeAcquireSpinLock call (in `routine`). */
+export interface HeldLock {
   name: string;
   call: Call;
+  routine: Routine;
 }
-interface Raise {
+/** A KeRaiseIrql in effect at a point. */
+export interface Raise {
   level: number;
   call: Call;
+  routine: Routine;
 }
-interface IrqlState {
+/** One possible IRQL situation at a point, beyond what the routine kind implies. */
+export interface IrqlState {
   locks: HeldLock[];
   raises: Raise[];
 }
@@ -391,6 +401,8 @@ const MAX_LOOP_ITERATIONS = 8;
 const MAX_FIXPOINT_LOOP_DEPTH = 2;
 /** Statements one routine walk may visit before every further loop gets a single pass. */
 const WALK_BUDGET = 200_000;
+/** Distinct entry situations analysed per routine before only new kinds of context are added. */
+const MAX_CONTEXTS_PER_ROUTINE = 8;
 /** Whole-program passes for the flow-insensitive globals, lists and parameters. */
 const MAX_PROGRAM_PASSES = 12;
 
@@ -447,12 +459,19 @@ class ProgramAnalysis {
     // Phase 2: contexts, breadth first so each routine's first context has the shortest chain.
     const contexts = new Map<Routine, RoutineContext[]>();
     const seen = new Set<string>();
+    const seenCoarse = new Set<string>();
     const calls: CallInContext[] = [];
     const queue: RoutineContext[] = [];
     const enqueue = (c: RoutineContext) => {
-      const key = `${c.routine.range.start.offset}:${c.entryDispatch ? 1 : 0}:${c.arbitraryProcess ? 1 : 0}`;
-      if (seen.has(key)) return;
-      seen.add(key);
+      // One context per (routine, IRQL situation at entry, process): the first found has the
+      // shortest chain. Past MAX_CONTEXTS_PER_ROUTINE only a new (DISPATCH?, arbitrary?) class
+      // is added, so no finding is lost and the number of walks stays bounded.
+      const coarse = `${c.routine.range.start.offset}:${c.entryDispatch ? 1 : 0}:${c.arbitraryProcess ? 1 : 0}`;
+      const fine = `${coarse}:${c.entryDispatch?.kind === 'routine' ? 'R' : ''}:${(c.entryIrql ?? []).map(irqlKey).sort().join(';')}`;
+      if (seen.has(fine)) return;
+      if ((contexts.get(c.routine)?.length ?? 0) >= MAX_CONTEXTS_PER_ROUTINE && seenCoarse.has(coarse)) return;
+      seen.add(fine);
+      seenCoarse.add(coarse);
       queue.push(c);
       const list = contexts.get(c.routine) ?? [];
       list.push(c);
@@ -581,10 +600,9 @@ class ProgramAnalysis {
       }
     });
     const start = emptyState();
-    start.irql.set('|', { locks: [], raises: [] });
+    start.irql = collectIrqlStates(context?.entryIrql?.length ? context.entryIrql : [{ locks: [], raises: [] }]);
     const params = this.params.get(r);
     r.params.forEach((p, i) => (start.env = start.env.with(p.name, params?.[i] ?? EMPTY)));
-    void context;
     this.loopDepth = 0;
     this.budget = WALK_BUDGET;
     this.walkStatement(r.body, start);
@@ -745,6 +763,7 @@ class ProgramAnalysis {
           root: ctx.root,
           chain: [...ctx.chain, { caller: ctx.routine, call, callee: res.routine }],
           entryDispatch: cause,
+          entryIrql: [...state.irql.values()],
           arbitraryProcess: ctx.arbitraryProcess,
         });
       }
@@ -757,7 +776,7 @@ class ProgramAnalysis {
         const arg = call.args[0];
         const name = arg?.type === 'identifier' ? arg.name : '?';
         // Acquiring a lock already held would deadlock; the model keeps one entry per name.
-        this.mapIrql(state, (s) => (s.locks.some((l) => l.name === name) ? s : { locks: [...s.locks, { name, call }], raises: s.raises }));
+        this.mapIrql(state, (s) => (s.locks.some((l) => l.name === name) ? s : { locks: [...s.locks, { name, call, routine: this.currentRoutine }], raises: s.raises }));
         return;
       }
       case 'releaseSpinLock': {
@@ -775,7 +794,7 @@ class ProgramAnalysis {
       case 'raiseIrql': {
         const arg = call.args[0];
         const level = arg?.type === 'identifier' ? (IRQL_CONSTANTS.get(arg.name) ?? DISPATCH_LEVEL) : DISPATCH_LEVEL;
-        this.mapIrql(state, (s) => (s.raises.length >= MAX_RAISE_DEPTH ? s : { locks: s.locks, raises: [...s.raises, { level, call }] }));
+        this.mapIrql(state, (s) => (s.raises.length >= MAX_RAISE_DEPTH ? s : { locks: s.locks, raises: [...s.raises, { level, call, routine: this.currentRoutine }] }));
         return;
       }
       case 'lowerIrql':
@@ -804,13 +823,17 @@ class ProgramAnalysis {
   }
 
 
-  /** Why IRQL can be DISPATCH_LEVEL in this state, if it can: the routine's own, else a lock or raise. */
+  /**
+   * Why IRQL can be DISPATCH_LEVEL in this state, if it can: the routine kind (a DPC or
+   * completion routine, or a helper of one), else a held spin lock or a raise — which may have
+   * been taken by a caller and not yet released.
+   */
   private dispatchCause(state: FlowState): DispatchCause | undefined {
-    if (this.currentContext?.entryDispatch) return this.currentContext.entryDispatch;
+    if (this.currentContext?.entryDispatch?.kind === 'routine') return this.currentContext.entryDispatch;
     for (const s of state.irql.values()) {
-      if (s.locks.length) return { kind: 'spinLock', routine: this.currentRoutine, call: s.locks[0].call, lock: s.locks[0].name };
+      if (s.locks.length) return { kind: 'spinLock', routine: s.locks[0].routine, call: s.locks[0].call, lock: s.locks[0].name };
       const raise = s.raises.find((r) => r.level >= DISPATCH_LEVEL);
-      if (raise) return { kind: 'raiseIrql', routine: this.currentRoutine, call: raise.call };
+      if (raise) return { kind: 'raiseIrql', routine: raise.routine, call: raise.call };
     }
     return undefined;
   }
