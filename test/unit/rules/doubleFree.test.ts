@@ -95,15 +95,21 @@ describe('double-free', () => {
       '}',
     );
     const found = run(text, RULE);
-    // Close itself can run again (one IRP_MJ_CLOSE per handle): its own free is the second one then.
-    assert.deepEqual(found.map((d) => [d.range.start.line, d.range.start.column]), [
-      [4, 5],
-      locate(text, 'ExFreePoolWithTag(g_Ctx', 2),
-    ]);
-    assert.match(found[1].message, /'g_Ctx' may already have been freed by Close at line 4/);
-    assert.match(found[1].message, /Set 'g_Ctx' to NULL/);
-    assert.deepEqual(found[1].related?.map((r) => r.range.start.line), [4]);
+    assert.deepEqual(found.map((d) => [d.range.start.line, d.range.start.column]), [locate(text, 'ExFreePoolWithTag(g_Ctx', 2)]);
+    assert.match(found[0].message, /'g_Ctx' may already have been freed by Close at line 4/);
+    assert.match(found[0].message, /Set 'g_Ctx' to NULL/);
+    assert.deepEqual(found[0].related?.map((r) => r.range.start.line), [4]);
     const fixed = text.replace("ExFreePoolWithTag(g_Ctx, 'Ctx ');\n}", "ExFreePoolWithTag(g_Ctx, 'Ctx ');\n    g_Ctx = NULL;\n}");
     assert.deepEqual(at(fixed, RULE), []);
+  });
+
+  it('a global freed once by IRP_MJ_CLOSE (not set to NULL) and never again is not a double free', () => {
+    const text = script(
+      'global g_Ctx;',
+      "entry E { g_Ctx = ExAllocatePoolWithTag(PagedPool, 8, 'Ctx '); }",
+      "dispatch IRP_MJ_CLOSE Close { ExFreePoolWithTag(g_Ctx, 'Ctx '); }",
+      'unload U { }',
+    );
+    assert.deepEqual(at(text, RULE), []);
   });
 });

@@ -408,12 +408,14 @@ class ProgramAnalysis implements ProgramView {
       if (!sb) continue;
       for (const [g, second] of sb.entryGlobalFrees) {
         for (const a of roots) {
-          if (a.kind === 'unload') continue;
-          if (a === b && a.kind === 'entry') continue;
+          // Unload runs last, so what it leaves dangling is never freed again. A routine that
+          // frees a global and runs again (a second IRP_MJ_CLOSE) is left alone: whether it can
+          // run twice depends on the workload, and the one-handle model is the common one.
+          if (a.kind === 'unload' || a === b) continue;
           const sa = this.summaries.get(a);
           const first = sa?.danglingGlobals.get(g);
           if (!first) continue;
-          const again = a === b ? `the next time ${a.name.name} runs` : `by ${b.name.name}`;
+          const again = `in ${b.name.name}`;
           this.add(`double:${second.call.range.start.offset}`, {
             rule: 'double-free',
             severity: 'error',
