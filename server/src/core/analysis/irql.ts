@@ -251,6 +251,11 @@ function computeIrqlKey(s: IrqlState): string {
   return s.locks.map((l) => `L${l.name}@${l.call.range.start.offset}`).join(',') + '|' + s.raises.map((r) => `R${r.level}@${r.call.range.start.offset}`).join(',');
 }
 
+/** Which locks are held and how high IRQL is raised, whoever took them (for context identity). */
+function situationKey(s: IrqlState): string {
+  return s.locks.map((l) => l.name).sort().join(',') + '|' + s.raises.map((r) => r.level).join(',');
+}
+
 /**
  * Puts states into a map by key; past MAX_IRQL_STATES the rest are merged into one state that
  * holds every lock any of them holds (a sound over-approximation for a may-analysis).
@@ -467,7 +472,7 @@ class ProgramAnalysis {
       // shortest chain. Past MAX_CONTEXTS_PER_ROUTINE only a new (DISPATCH?, arbitrary?) class
       // is added, so no finding is lost and the number of walks stays bounded.
       const coarse = `${c.routine.range.start.offset}:${c.entryDispatch ? 1 : 0}:${c.arbitraryProcess ? 1 : 0}`;
-      const fine = `${coarse}:${c.entryDispatch?.kind === 'routine' ? 'R' : ''}:${(c.entryIrql ?? []).map(irqlKey).sort().join(';')}`;
+      const fine = `${coarse}:${c.entryDispatch?.kind === 'routine' ? 'R' : ''}:${(c.entryIrql ?? []).map(situationKey).sort().join(';')}`;
       if (seen.has(fine)) return;
       if ((contexts.get(c.routine)?.length ?? 0) >= MAX_CONTEXTS_PER_ROUTINE && seenCoarse.has(coarse)) return;
       seen.add(fine);
