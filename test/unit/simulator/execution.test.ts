@@ -214,3 +214,15 @@ scenario s { call Callback; process "tool.exe" { call Callback; } }
   assert.deepEqual(frames(r.outstanding[0].stack), ['Cb!Callback:4']);
   assert.equal(r.outstanding[1].process, 'tool.exe');
 });
+
+test('options.hitTag accepts the display form, the quoted form and a short tag', () => {
+  const src = `driver "H.sys";
+dispatch IRP_MJ_READ Read { p = ExAllocatePool2(POOL_FLAG_NON_PAGED, 8, 'Ab  '); ExFreePool(p); }
+scenario s { irp IRP_MJ_READ; }
+`;
+  for (const form of ['Ab  ', "'Ab  '", 'Ab', "'Ab'"]) {
+    const r = run(src, { hitTag: form });
+    assert.equal(r.hitTag, 'Ab  ', form);
+    assert.deepEqual(r.hits.map((h) => h.event), ['alloc', 'free'], form);
+  }
+});

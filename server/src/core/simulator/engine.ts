@@ -288,7 +288,10 @@ export class Simulation {
     this.system = this.tracker.process('System');
     this.idle = this.tracker.process('Idle');
     if (options.hitTag) {
-      this.tracker.setHitTag(options.hitTag.length < 4 ? (options.hitTag + '    ').slice(0, 4) : options.hitTag);
+      // Accept the forms a user types too: `'Abc '` (quoted) and `Abc` (padded).
+      const quoted = /^'(.{1,4})'$/s.exec(options.hitTag);
+      const raw = quoted ? quoted[1] : options.hitTag;
+      this.tracker.setHitTag(raw.length < 4 ? (raw + '    ').slice(0, 4) : raw);
     }
     const root = this.stackRoot;
     this.loadBase = systemChain(root, ['nt!IopLoadDriver']);
