@@ -139,6 +139,7 @@ export class RoutineWalk {
   private readonly fates = new Map<string, Set<Fate>>();
   private readonly seenEvents = new Set<string>();
   private loopDepth = 0;
+  private readonly allocationCalls = new Set<Call>();
   /**
    * Objects retired from large worlds: every state settled (NULL, freed, lost or passed on),
    * nothing locked, no global pointing at them. They can still be freed again through a
@@ -156,6 +157,7 @@ export class RoutineWalk {
     this.summary = {
       routine,
       params: routine.params.map((p) => ({ name: p.name, fates: new Set<Fate>(), frees: [] })),
+      allocates: [],
       globals: new Map(),
       touchedGlobals: new Set(),
       drains: new Set(),
@@ -340,6 +342,12 @@ export class RoutineWalk {
     }
   }
 
+  private noteAllocation(site: AllocationSite): void {
+    if (this.allocationCalls.has(site.call)) return;
+    this.allocationCalls.add(site.call);
+    this.summary.allocates.push(site);
+  }
+
   private overwriteExit(st: Statement, unbraced: boolean): ExitPoint {
     return { kind: 'overwrite', statement: st, unbraced, range: st.range, line: st.range.start.line };
   }
@@ -373,6 +381,7 @@ export class RoutineWalk {
         const site = api ? allocationOf(api, value, this.routine, target) : undefined;
         if (site) {
           this.program.rememberCall(value);
+          this.noteAllocation(site);
           const out = this.dropAlias(w, target, exit);
           const origin: Origin = { kind: 'alloc', site };
           if (this.program.globals.has(target)) this.program.storeEdge(`global:${target}`, origin);
@@ -391,6 +400,7 @@ export class RoutineWalk {
     const api = this.program.routines.has(call.callee.name) ? undefined : lookupApi(call.callee.name);
     const site = api ? allocationOf(api, call, this.routine, undefined) : undefined;
     if (site) {
+      this.noteAllocation(site);
       // The result is thrown away: nothing can ever free the block.
       this.program.report({ kind: 'leak', site, exit: this.overwriteExit(st, unbraced), variable: undefined, maybeNull: false, discarded: true });
       return w;

@@ -108,6 +108,8 @@ export interface SurvivingStore {
 export interface RoutineSummary {
   routine: Routine;
   params: ParamSummary[];
+  /** The allocation calls of the routine itself (not of its helpers), in walk order. */
+  allocates: AllocationSite[];
   /** Fates of the value each touched global held on entry. */
   globals: Map<string, Set<Fate>>;
   /** Globals this routine or its helpers read or write. */
@@ -122,4 +124,23 @@ export interface RoutineSummary {
   danglingGlobals: Map<string, Call>;
   /** Release calls on values taken out of globals / lists: checked against what is stored there. */
   storedFrees: { origin: 'global' | 'list'; name: string; event: FreeEvent }[];
+}
+
+/**
+ * What a routine does with a pointer parameter on every path on which it is not NULL:
+ * `frees` (released on all of them), `stores` (kept in a global / list / handed off on all of
+ * them), `consumes` (freed on some, stored on the others), `keeps` (the caller still owns it on
+ * some path). A parameter that is only ever NULL counts as `keeps`.
+ */
+export type ParamEffect = 'frees' | 'stores' | 'consumes' | 'keeps';
+
+export function paramEffect(param: ParamSummary): ParamEffect {
+  const bases = [...param.fates].map((f) => f.split('|')[0]).filter((b) => b !== 'null');
+  if (bases.length === 0) return 'keeps';
+  const freed = bases.filter((b) => b.startsWith('freed')).length;
+  const stored = bases.filter((b) => b.startsWith('stored:')).length;
+  if (freed === bases.length) return 'frees';
+  if (stored === bases.length) return 'stores';
+  if (freed + stored === bases.length) return 'consumes';
+  return 'keeps';
 }
