@@ -13,6 +13,7 @@ describe('docs/rules', () => {
     for (const m of RULE_META) {
       const row = new RegExp(`^\\| \\[${m.name}\\]\\(${m.name}\\.md\\) \\| ${m.defaultSeverity} \\|`, 'm');
       assert.match(index, row, `no index row for ${m.name} (${m.defaultSeverity})`);
+      assert.ok(existsSync(join(DOCS, `${m.name}.md`)), `docs/rules/${m.name}.md missing`);
     }
   });
 
