@@ -14,11 +14,8 @@ import {
   IRP_MAJOR_SERVICE,
   IRQL_CONSTANTS,
   PASSIVE_LEVEL,
-  POOL_FLAG_BY_NAME,
-  POOL_TYPE_BY_NAME,
   tagToUlong,
   type ApiInfo,
-  type BlockKind,
 } from '../apis';
 import type * as Ast from '../ast';
 import type { SymbolTable } from '../symbols';
@@ -35,14 +32,15 @@ import {
 import {
   NULL_HANDLE,
   PoolTracker,
-  type AllocationSite,
   type BlockInfo,
   type CallSite,
   type ProcessQuota,
 } from './poolTracker';
+import { callSite, describeAllocation, describeRelease, PAGED_POOL_TYPE, type AllocationCall, type ReleaseCall } from './callSpecs';
+import { PointerList } from './pointerList';
 import { SeededRandom } from './prng';
 import type { BugCheck, HitTagBreak, OutstandingBlock, SimulationResult } from './result';
-import { createStackRoot, StackNode, systemChain } from './stack';
+import { createStackRoot, SiteFrame, StackNode, systemChain } from './stack';
 import { TimelineRecorder } from './timeline';
 
 /** A pointer: a block handle (poolTracker.ts), or NULL_HANDLE (0). */
@@ -58,28 +56,12 @@ const PROGRESS_EVERY = PROGRESS_INTERVAL;
 const DISPATCH = DISPATCH_LEVEL;
 const PASSIVE = PASSIVE_LEVEL;
 
-/** Tag of untagged allocations (ExAllocatePool, ExAllocatePoolWithQuota). */
-const UNTAGGED = 'None';
-/** Size of an MDL header on x64 (sizeof(MDL)); each described page adds one PFN_NUMBER. */
-const MDL_HEADER_BYTES = 0x30;
-const PFN_NUMBER_BYTES = 8;
-const PAGE_SIZE = 4096;
 /** Bug checks kept with --continue-on-bugcheck (the rest are counted). */
 const MAX_BUGCHECKS = 10_000;
 /** At most this many saved IRQLs per run (KeRaiseIrql without KeLowerIrql in a loop). */
 const MAX_IRQL_STACK = 4096;
-/** POOL_TYPE value of PagedPool (wdm.h), the P3 of 0xC4 / 0x01 and 0x11. */
-const PAGED_POOL_TYPE = 1;
-
 /** Frames Pool Tracking's unload check runs under (outermost first: the check runs in MmUnloadSystemImage). */
 const UNLOAD_CHECK_FRAMES = ['nt!IopUnloadDriver', 'nt!MmUnloadSystemImage'];
-
-/** Inline wdm.h wrappers: the API the compiled driver actually calls (apis.ts, "modelled as"). */
-const CALLED_API: Record<string, string> = {
-  ExAllocatePoolZero: 'ExAllocatePoolWithTag',
-  ExAllocatePoolUninitialized: 'ExAllocatePoolWithTag',
-  ExAllocatePoolQuotaZero: 'ExAllocatePoolWithQuotaTag',
-};
 
 /** The locals of a routine that has none (never written). */
 const NO_LOCALS: Value[] = [];
@@ -108,78 +90,6 @@ class Activation {
   ) {}
 }
 
-/** A one-entry cache from a caller's stack to this call site's driver frame. */
-class SiteFrame {
-  private base: StackNode | null = null;
-  private node: StackNode | null = null;
-  constructor(
-    private readonly frame: string,
-    private readonly line: number,
-  ) {}
-  at(base: StackNode): StackNode {
-    if (base === this.base) return this.node!;
-    this.base = base;
-    return (this.node = base.child(this.frame, this.line));
-  }
-}
-
-/** An unordered bag of pointers (`list`); `pop` takes the oldest (a FIFO queue of requests). */
-class PointerList {
-  private items = new Float64Array(16);
-  private head = 0;
-  private tail = 0;
-  push(v: Value): void {
-    if (this.tail === this.items.length) {
-      const live = this.tail - this.head;
-      // Compact when at least half is already popped; grow otherwise.
-      const next = new Float64Array(live * 2 > this.items.length ? this.items.length * 2 : this.items.length);
-      next.set(this.items.subarray(this.head, this.tail));
-      this.items = next;
-      this.head = 0;
-      this.tail = live;
-    }
-    this.items[this.tail++] = v;
-  }
-  pop(): Value {
-    if (this.head === this.tail) return NULL_HANDLE;
-    const v = this.items[this.head++];
-    if (this.head === this.tail) this.head = this.tail = 0;
-    return v;
-  }
-  /** Takes every pointer out, leaving the list empty (`foreach`). */
-  take(): Float64Array {
-    const out = this.items.slice(this.head, this.tail);
-    this.head = this.tail = 0;
-    if (this.items.length > 1024) this.items = new Float64Array(16);
-    return out;
-  }
-}
-
-interface AllocSpec {
-  api: ApiInfo;
-  apiFrame: string;
-  /** Tag, pool, block kind and call site, shared by every block this call allocates. */
-  where: AllocationSite;
-  poolType: number;
-  size: number;
-  quota: boolean;
-  /** POOL_FLAG_RAISE_ON_FAILURE, or an allocation the script cannot observe failing. */
-  neverFails: boolean;
-  pages: number;
-  site: CallSite;
-}
-
-interface ReleaseSpec {
-  api: ApiInfo;
-  apiFrame: string;
-  blocks: readonly BlockKind[];
-  /** ExFreePool / ExFreePoolWithTag / ExFreePool2. */
-  poolFree: boolean;
-  /** The tag the call passes, when it passes one. */
-  tag: string | null;
-  site: CallSite;
-}
-
 type QueuedKind = 'dpc' | 'ioWorkItem' | 'exWorkItem';
 
 interface QueuedWork {
@@ -203,10 +113,6 @@ interface LockedPages {
 /** Thrown to unwind the interpreter at the first bug check (the machine crashed). */
 class BugCheckStop {
   constructor(readonly bugcheck: BugCheck) {}
-}
-
-function siteOf(node: Ast.Node): CallSite {
-  return { line: node.range.start.line, column: node.range.start.column };
 }
 
 function poolName(paged: boolean): 'PagedPool' | 'NonPagedPool' {
@@ -583,90 +489,19 @@ export class Simulation {
     };
   }
 
-  private tagArg(arg: Ast.Argument | undefined): string | null {
-    if (arg && arg.type === 'tag') return arg.value ?? (arg.raw + '    ').slice(0, 4);
-    return null;
-  }
-
   private routineArg(arg: Ast.Argument | undefined): CompiledRoutine | undefined {
     return arg && arg.type === 'identifier' ? this.routineByName(arg.name) : undefined;
-  }
-
-  private allocSpec(call: Ast.Call, api: ApiInfo): AllocSpec {
-    const how = api.allocates!;
-    const args = call.args;
-    let paged = false;
-    let poolType = 0;
-    let quota = how.quota === 'always';
-    let raise = false;
-    if (how.pool.from === 'poolType') {
-      const a = args[how.pool.arg];
-      const info = a && a.type === 'identifier' ? POOL_TYPE_BY_NAME.get(a.name) : undefined;
-      paged = info?.pool === 'paged';
-      poolType = info?.value ?? 0;
-    } else if (how.pool.from === 'flags') {
-      const a = args[how.pool.arg];
-      const names = !a ? [] : a.type === 'identifier' ? [a.name] : a.type === 'flags' ? a.names.map((n) => n.name) : [];
-      for (const n of names) {
-        const f = POOL_FLAG_BY_NAME.get(n);
-        if (f?.pool === 'paged') paged = true;
-        if (n === 'POOL_FLAG_USE_QUOTA' && how.quota === 'flag') quota = true;
-        if (n === 'POOL_FLAG_RAISE_ON_FAILURE') raise = true;
-      }
-      poolType = paged ? PAGED_POOL_TYPE : 0;
-    } else {
-      paged = how.pool.kind === 'paged';
-      poolType = paged ? PAGED_POOL_TYPE : 0;
-    }
-    let tag: string;
-    if (how.tag.from === 'arg') tag = this.tagArg(args[how.tag.arg]) ?? UNTAGGED;
-    else if (how.tag.from === 'system') tag = how.tag.tag;
-    else tag = UNTAGGED;
-    let size = 0;
-    let pages = 0;
-    if (how.size.from === 'fixed') size = how.size.bytes;
-    else {
-      const a = args[how.size.arg];
-      const n = a && a.type === 'number' && Number.isFinite(a.value) && a.value > 0 ? Math.floor(a.value) : 0;
-      if (how.size.from === 'arg') size = n;
-      else {
-        // An MDL describes ceil(Length / 4096) pages; its own size is the header plus one PFN
-        // per page, as MmSizeOfMdl computes it on x64.
-        pages = Math.ceil(n / PAGE_SIZE);
-        size = MDL_HEADER_BYTES + PFN_NUMBER_BYTES * pages;
-      }
-    }
-    return {
-      api,
-      apiFrame: `nt!${CALLED_API[api.name] ?? api.name}`,
-      where: this.tracker.registerSite({ tag: this.tracker.tagAccount(tag), paged, kind: how.block, site: siteOf(call) }),
-      poolType,
-      size,
-      quota,
-      // The completion context of IoSetCompletionRoutineEx is never failed: the script could
-      // not observe the failure (the call returns no pointer).
-      neverFails: raise || how.block === 'completion',
-      pages,
-      site: siteOf(call),
-    };
   }
 
   private compileApiCall(call: Ast.Call, cr: CompiledRoutine, api: ApiInfo): Eval {
     const line = call.range.start.line;
     const frame = new SiteFrame(cr.frame, line);
     const args = call.args;
-    const site = siteOf(call);
+    const site = callSite(call);
     const t = this.tracker;
 
     if (api.releases) {
-      const spec: ReleaseSpec = {
-        api,
-        apiFrame: `nt!${api.name}`,
-        blocks: api.releases.blocks,
-        poolFree: api.releases.blocks.includes('pool'),
-        tag: api.releases.tagArg !== undefined ? this.tagArg(args[api.releases.tagArg]) : null,
-        site,
-      };
+      const spec = describeRelease(call, api);
       const ptr = this.argReader(args[api.releases.pointerArg], cr);
       return (a) => {
         this.release(spec, ptr(a), frame.at(a.base));
@@ -675,13 +510,13 @@ export class Simulation {
     }
 
     if (api.allocates && api.effect !== 'setCompletionRoutine') {
-      const spec = this.allocSpec(call, api);
+      const spec = describeAllocation(call, api, t);
       return (a) => this.allocate(spec, a, frame.at(a.base));
     }
 
     switch (api.effect) {
       case 'setCompletionRoutine': {
-        const spec = this.allocSpec(call, api);
+        const spec = describeAllocation(call, api, t);
         const irp = this.argReader(args[0], cr);
         const routine = this.routineArg(args[1]);
         return (a) => {
@@ -896,7 +731,7 @@ export class Simulation {
 
   // ------------------------------------------------------------------ pool operations
 
-  private allocate(spec: AllocSpec, a: Activation, driverNode: StackNode): Value {
+  private allocate(spec: AllocationCall, a: Activation, driverNode: StackNode): Value {
     const where = spec.where;
     if (where.paged && this.irql > APC) {
       // Paged pool at DISPATCH_LEVEL or above: 0xC4 / 0x01.
@@ -973,7 +808,7 @@ export class Simulation {
     };
   }
 
-  private release(spec: ReleaseSpec, ptr: Value, driverNode: StackNode): void {
+  private release(spec: ReleaseCall, ptr: Value, driverNode: StackNode): void {
     // The common case first, with no allocation: a live block of the right kind, freed at a
     // legal IRQL with the right tag.
     const t = this.tracker;
@@ -996,7 +831,7 @@ export class Simulation {
   }
 
   /** The bug check a release that is not the common case raises (simulator.md table). */
-  private badRelease(spec: ReleaseSpec, ptr: Value, driverNode: StackNode): void {
+  private badRelease(spec: ReleaseCall, ptr: Value, driverNode: StackNode): void {
     const api = spec.api.name;
     const stack = driverNode.child(spec.apiFrame, undefined).toFrames();
     const driverFrames = driverNode.toFrames();

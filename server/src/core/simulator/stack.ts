@@ -64,3 +64,18 @@ export function systemChain(root: StackNode, outermostFirst: readonly string[]):
   for (const f of outermostFirst) node = node.child(f, undefined);
   return node;
 }
+
+/** A one-entry cache from a caller's stack to this call site's driver frame. */
+export class SiteFrame {
+  private base: StackNode | null = null;
+  private node: StackNode | null = null;
+  constructor(
+    private readonly frame: string,
+    private readonly line: number,
+  ) {}
+  at(base: StackNode): StackNode {
+    if (base === this.base) return this.node!;
+    this.base = base;
+    return (this.node = base.child(this.frame, this.line));
+  }
+}
