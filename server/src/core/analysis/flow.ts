@@ -92,7 +92,7 @@ function withoutAlias(s: ObjState, v: string): ObjState {
 }
 
 function stateKey(s: ObjState): string {
-  return `${s.status}|${s.aliases.join(',')}|${s.to ?? ''}|${s.lockSite ?? ''}|${s.unlocked ? 1 : 0}|${s.completion ?? ''}|${s.freedAt ?? ''}`;
+  return `${s.status}|${s.aliases.join(',')}|${s.to ?? ''}|${s.lockSite?.range.start.offset ?? ''}|${s.unlocked ? 1 : 0}|${s.completion ?? ''}|${s.freedAt?.range.start.offset ?? ''}`;
 }
 
 function dedupe(states: readonly ObjState[]): ObjState[] {
@@ -104,7 +104,7 @@ function dedupe(states: readonly ObjState[]): ObjState[] {
     // Merge states that differ only in their aliases / free site: keeps the walk bounded.
     const merged = new Map<string, ObjState>();
     for (const s of out) {
-      const k = `${s.status}|${s.to ?? ''}|${s.lockSite ?? ''}|${s.completion ?? ''}`;
+      const k = `${s.status}|${s.to ?? ''}|${s.lockSite?.range.start.offset ?? ''}|${s.completion ?? ''}`;
       const m = merged.get(k);
       merged.set(k, m ? { ...m, aliases: [...new Set([...m.aliases, ...s.aliases])].sort() } : s);
     }
@@ -380,7 +380,6 @@ export class RoutineWalk {
         const api = this.program.routines.has(value.callee.name) ? undefined : lookupApi(value.callee.name);
         const site = api ? allocationOf(api, value, this.routine, target) : undefined;
         if (site) {
-          this.program.rememberCall(value);
           this.noteAllocation(site);
           const out = this.dropAlias(w, target, exit);
           const origin: Origin = { kind: 'alloc', site };
@@ -441,7 +440,6 @@ export class RoutineWalk {
   // ------------------------------------------------------------------ calls
 
   private call(call: Call, w: World): World | null {
-    this.program.rememberCall(call);
     const callee = this.program.routines.get(call.callee.name);
     if (callee) return this.helperCall(call, callee, w);
     const api = lookupApi(call.callee.name);
@@ -460,7 +458,7 @@ export class RoutineWalk {
       case 'lockPages': {
         const v = argName(0);
         if (!v) return w;
-        return this.mapStates(w, v, (id, s) => (s.status !== 'null' ? [{ ...s, lockSite: call.range.start.offset, unlocked: false }] : [s]));
+        return this.mapStates(w, v, (id, s) => (s.status !== 'null' ? [{ ...s, lockSite: call, unlocked: false }] : [s]));
       }
       case 'unlockPages': {
         const v = argName(0);
@@ -562,12 +560,11 @@ export class RoutineWalk {
         const firstFree = frees[0]?.call ?? viaGlobal?.entryFree?.call;
         if (s.status === 'freed') {
           const variable = viaGlobal ? viaGlobal.global : s.aliases[0] ?? '?';
-          this.program.report({ kind: 'doubleFree', call, first: s.freedAt !== undefined ? this.program.callAt(s.freedAt) : undefined, variable, via: { callee: calleeName, free: firstFree } });
+          this.program.report({ kind: 'doubleFree', call, first: s.freedAt, variable, via: { callee: calleeName, free: firstFree } });
         } else {
           this.onRelease(id, frees.map((e) => ({ ...e, chain: [call, ...e.chain] })), viaGlobal?.entryFree ? { call: viaGlobal.entryFree.call, chain: [call, ...viaGlobal.entryFree.chain] } : undefined);
         }
-        n = { ...s, status: 'freed', freedAt: (firstFree ?? call).range.start.offset, to: undefined };
-        if (firstFree) this.program.rememberCall(firstFree);
+        n = { ...s, status: 'freed', freedAt: firstFree ?? call, to: undefined };
         if (viaGlobal && base === 'freed') n = withoutAlias(n, viaGlobal.global);
       } else if (base.startsWith('stored:global:')) {
         const g = base.slice('stored:global:'.length);
@@ -587,7 +584,7 @@ export class RoutineWalk {
       }
       const lock = fate.slice(base.length);
       if (lock === '|u') n = { ...n, lockSite: undefined, unlocked: true };
-      else if (lock.startsWith('|l')) n = { ...n, lockSite: Number(lock.slice(2)), unlocked: false };
+      else if (lock.startsWith('|l')) n = { ...n, lockSite: this.program.callAt(Number(lock.slice(2))), unlocked: false };
       out.push(n);
     }
     return out.length > 0 ? out : [s];
@@ -597,12 +594,12 @@ export class RoutineWalk {
     return this.mapStates(w, v, (id, s) => {
       if (s.status === 'null') return [s];
       if (s.status === 'freed') {
-        this.program.report({ kind: 'doubleFree', call: event.call, first: s.freedAt !== undefined ? this.program.callAt(s.freedAt) : undefined, variable: v });
+        this.program.report({ kind: 'doubleFree', call: event.call, first: s.freedAt, variable: v });
         return [s];
       }
       const origin = this.origins.get(id)!;
       this.onRelease(id, [event], origin.kind === 'global' ? { call: event.call, chain: [] } : undefined);
-      return [{ ...s, status: 'freed', freedAt: event.call.range.start.offset, to: undefined }];
+      return [{ ...s, status: 'freed', freedAt: event.call, to: undefined }];
     });
   }
 
@@ -613,7 +610,6 @@ export class RoutineWalk {
       const key = `${id}@${event.call.range.start.offset}:${event.chain.map((c) => c.range.start.offset).join(',')}`;
       if (this.seenEvents.has(key)) continue;
       this.seenEvents.add(key);
-      this.program.rememberCall(event.call);
       switch (origin.kind) {
         case 'alloc':
           this.program.report({ kind: 'release', site: origin.site, event });
@@ -721,8 +717,8 @@ export class RoutineWalk {
       // A global overwritten while it holds a locked MDL is not reported here (as for blocks,
       // the rules follow what a routine takes out of a global, not what it overwrites).
       if (n.lockSite !== undefined && n.status !== 'escaped' && n.status !== 'null' && (origin.kind !== 'global' || n.status === 'freed')) {
-        const lockCall = this.program.callAt(n.lockSite);
-        if (lockCall) this.program.report({ kind: 'lockedPages', lockCall, exit, variable: lastVariable, routine: this.routine, from: this.heldIn(origin) });
+        const lockCall = n.lockSite;
+        this.program.report({ kind: 'lockedPages', lockCall, exit, variable: lastVariable, routine: this.routine, from: this.heldIn(origin) });
         n = { ...n, lockSite: undefined };
       }
       if (isOwned(n.status)) {
@@ -743,8 +739,8 @@ export class RoutineWalk {
   }
 
   /** MDLs stored locked in a global or list keep their pages locked when taken out again. */
-  private lockedHeldIn(target: string): number | undefined {
-    return this.program.lockedIn(target)?.range.start.offset;
+  private lockedHeldIn(target: string): Call | undefined {
+    return this.program.lockedIn(target);
   }
 
   private splitOnNull(w: World, v: string): [World | null, World | null] {
@@ -796,7 +792,7 @@ export class RoutineWalk {
         fate = 'lost';
         break;
       case 'freed': {
-        const freeCall = s.freedAt !== undefined ? this.program.callAt(s.freedAt) : undefined;
+        const freeCall = s.freedAt;
         for (const g of globals) if (freeCall && !this.summary.danglingGlobals.has(g)) this.summary.danglingGlobals.set(g, freeCall);
         fate = origin.kind === 'global' && s.aliases.includes(origin.name) ? 'freed!dangling' : 'freed';
         break;
@@ -821,11 +817,14 @@ export class RoutineWalk {
       }
     }
     if (origin.kind === 'param') {
-      if (s.lockSite !== undefined) fate += `|l${s.lockSite}`;
+      if (s.lockSite !== undefined) {
+        this.program.rememberCall(s.lockSite);
+        fate += `|l${s.lockSite.range.start.offset}`;
+      }
       else if (s.unlocked) fate += '|u';
     } else if (s.lockSite !== undefined && exit && !fate.startsWith('stored:') && fate !== 'kept' && fate !== 'null' && (origin.kind !== 'global' || s.status === 'freed')) {
-      const lockCall = this.program.callAt(s.lockSite);
-      if (lockCall) this.program.report({ kind: 'lockedPages', lockCall, exit, variable: s.aliases[0], routine: this.routine, from: this.heldIn(origin) });
+      const lockCall = s.lockSite;
+      this.program.report({ kind: 'lockedPages', lockCall, exit, variable: s.aliases[0], routine: this.routine, from: this.heldIn(origin) });
     }
     let set = this.fates.get(id);
     if (!set) this.fates.set(id, (set = new Set()));

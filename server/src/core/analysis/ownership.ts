@@ -48,14 +48,14 @@ export interface ObjState {
   readonly aliases: readonly string[];
   /** For `escaped`: where to (`list:L`, `global:g`, `lower`, `handoff:R`). */
   readonly to?: string;
-  /** Offset of the MmProbeAndLockPages call whose pages are still locked. */
-  readonly lockSite?: number;
+  /** The MmProbeAndLockPages call whose pages are still locked. */
+  readonly lockSite?: Call;
   /** MmUnlockPages ran on this object (what a helper reports for its parameter). */
   readonly unlocked?: boolean;
   /** Completion routine set by IoSetCompletionRoutineEx (IRPs). */
   readonly completion?: string;
-  /** Offset of the call that freed it (for the double-free message). */
-  readonly freedAt?: number;
+  /** The call that freed it (for the double-free message). */
+  readonly freedAt?: Call;
 }
 
 /**
