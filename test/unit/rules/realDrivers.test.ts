@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { lint } from '../../../server/src/core/linter';
+import { simulate } from '../../../server/src/core/simulator/index';
 import { allFindings, locate } from './ownershipHelpers';
 
 const DIR = join(__dirname, '..', '..', 'fixtures', 'drivers');
@@ -59,5 +60,19 @@ describe('real drivers (Windows-driver-samples models)', () => {
     ]);
     const tag = lint(text).diagnostics.find((d) => d.rule === 'free-tag-mismatch');
     assert.match(tag!.message, /'TEVE'.*'EVET'.*0xC2 \/ 0x0A/);
+  });
+
+  it('the linter and the simulator agree: the correct models run clean, the broken ones hit the predicted bug checks', () => {
+    const run = (name: string): string | null => {
+      const r = lint(read(name));
+      const b = simulate(r.script, r.symbols, { file: name }).bugcheck;
+      return b ? `${b.code} ${b.params[0]}` : null;
+    };
+    assert.equal(run('sioctl.drvm'), null);
+    assert.equal(run('cancel.drvm'), null);
+    assert.equal(run('event.drvm'), null);
+    // mismatched-free predicts 0xC2 / 0x99; free-tag-mismatch predicts 0xC2 / 0x0A.
+    assert.equal(run('sioctl-broken.drvm'), '0xC2 0x99');
+    assert.equal(run('event-broken.drvm'), '0xC2 0x0A');
   });
 });
