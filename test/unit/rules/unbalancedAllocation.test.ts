@@ -260,4 +260,25 @@ describe('unbalanced-allocation', () => {
     );
     assert.deepEqual(at(text, RULE), []);
   });
+
+  it('fixes keep CRLF line breaks and the indentation of the surrounding code', () => {
+    const crlf = LEAKY.replace(/\r?\n/g, '\r\n');
+    const fixed = fixRemovesFinding(crlf);
+    assert.match(fixed, /\r\n {8}ExFreePoolWithTag\(buf, 'Abc '\);\r\n {8}return;/);
+    assert.ok(!/[^\r]\n/.test(fixed), 'a bare \\n was inserted');
+  });
+
+  it('an overwrite fix frees the old block before the overwriting assignment', () => {
+    const text = script(
+      'dispatch IRP_MJ_READ R {',
+      "    a = ExAllocatePoolWithTag(PagedPool, 8, 'One ');",
+      "    a = ExAllocatePoolWithTag(PagedPool, 8, 'Two ');",
+      "    if (a != NULL) ExFreePoolWithTag(a, 'Two ');",
+      '}',
+    );
+    const [d] = run(text, RULE);
+    assert.equal(d.fixes?.[0].title, "Free 'a' before it is overwritten");
+    const fixed = fixRemovesFinding(text);
+    assert.match(fixed, /if \(a != NULL\) ExFreePoolWithTag\(a, 'One '\);\n {4}a = ExAllocatePoolWithTag\(PagedPool, 8, 'Two '\);/);
+  });
 });
