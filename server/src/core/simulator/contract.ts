@@ -11,6 +11,11 @@ export interface SimulationOptions {
   hitTag?: string | null;
   /** Percent probability (0–100) that each allocation fails, like Low Resources Simulation. */
   lowResources?: number;
+  /**
+   * Fail exactly the Nth allocation that could fail (1-based; POOL_FLAG_RAISE_ON_FAILURE ones
+   * are not counted), on top of `lowResources`: one run of a systematic low-resources sweep.
+   */
+  failAllocation?: number;
   /** Record each bug check, skip the offending operation and go on. */
   continueOnBugcheck?: boolean;
   /** Executed statements and scenario steps before the run stops; default 100,000,000. */

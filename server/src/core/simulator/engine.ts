@@ -138,6 +138,11 @@ export class Simulation {
   private readonly maxSteps: number;
   private readonly maxHits: number;
   private readonly lowResources: number;
+  private readonly failAllocation: number;
+  /** Allocations so far that could have failed (the count `failAllocation` refers to). */
+  allocationAttempts = 0;
+  /** The allocation failed on purpose by `failAllocation`, once it happened. */
+  failedAllocation: { site: CallSite; tag: string; stack: StackNode } | null = null;
   private readonly continueOnBugcheck: boolean;
   private nextProgress = PROGRESS_INTERVAL;
 
@@ -184,6 +189,7 @@ export class Simulation {
     this.maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
     this.maxHits = options.maxHits ?? DEFAULT_MAX_HITS;
     this.lowResources = options.lowResources ?? 0;
+    this.failAllocation = options.failAllocation ?? 0;
     this.continueOnBugcheck = options.continueOnBugcheck ?? false;
     this.seed = options.seed ?? 1;
     this.rng = new SeededRandom(this.seed);
@@ -762,7 +768,13 @@ export class Simulation {
       charged = a.process;
     }
     // Low Resources Simulation: fail the allocation, as Driver Verifier would.
-    if (this.lowResources > 0 && !spec.neverFails && this.rng.chance(this.lowResources)) return NULL_HANDLE;
+    if (!spec.neverFails) {
+      if (++this.allocationAttempts === this.failAllocation) {
+        this.failedAllocation = { site: spec.site, tag: where.tag.tag, stack: driverNode };
+        return NULL_HANDLE;
+      }
+      if (this.lowResources > 0 && this.rng.chance(this.lowResources)) return NULL_HANDLE;
+    }
     const h = this.tracker.allocate(where, spec.size, driverNode.id, charged, this.steps);
     if (spec.pages) this.mdlPages.set(h, spec.pages);
     if (where.tag.hit) this.recordHit('alloc', this.tracker.info(h)!, driverNode.child(spec.apiFrame, undefined));

@@ -8,7 +8,7 @@ import type { Diagnostic } from '../diagnostics';
 import type { SymbolTable } from '../symbols';
 import { SimulationError, type SimulationOptions } from './contract';
 import { Simulation } from './engine';
-import type { SimulationResult } from './result';
+import type { SimulationResult, SourceSite, StackFrame } from './result';
 
 export {
   DEFAULT_MAX_HITS,
@@ -55,16 +55,84 @@ export function scenarioNames(script: Script): string[] {
  * stopped by its step budget, the recursion limit or cancellation.
  */
 export function simulate(script: Script, symbols: SymbolTable, options: SimulationOptions = {}): SimulationResult {
-  const file = options.file ?? '<script>';
+  const scenario = findScenario(script, options, options.file ?? '<script>');
+  return new Simulation(script, symbols, options).run(scenario);
+}
+
+function findScenario(script: Script, options: SimulationOptions, file: string) {
   const names = scenarioNames(script);
   if (names.length === 0) throw new SimulationError('no-scenario', `${file}: the script has no scenario to run`);
-  const scenario =
-    options.scenario === undefined ? script.scenarios[0] : script.scenarios.find((s) => s.name === options.scenario);
+  const scenario = options.scenario === undefined ? script.scenarios[0] : script.scenarios.find((s) => s.name === options.scenario);
   if (!scenario) {
-    throw new SimulationError(
-      'no-scenario',
-      `${file}: no scenario named '${options.scenario}' (available: ${names.join(', ')})`,
-    );
+    throw new SimulationError('no-scenario', `${file}: no scenario named '${options.scenario}' (available: ${names.join(', ')})`);
   }
-  return new Simulation(script, symbols, options).run(scenario);
+  return scenario;
+}
+
+/** One run of a low-resources sweep: the Nth allocation failed, and what followed. */
+export interface AllocationFailureOutcome {
+  /** Which allocation failed (1-based, among those that can fail). */
+  allocation: number;
+  /** The allocating call that returned NULL, its tag and stack (driver frames first). */
+  site: SourceSite;
+  tag: string;
+  stack: StackFrame[];
+  /** The bug check the run ended with (code and P1), or null. */
+  bugcheck: { code: string; subcode: string; name: string } | null;
+  /** Blocks still outstanding at the end of the run. */
+  outstanding: number;
+  /** True when the outcome differs from the run without failures (a new bug check or more leaks). */
+  differs: boolean;
+}
+
+export interface AllocationFailureSweep {
+  /** Allocations (that can fail) in the run without failures. */
+  allocations: number;
+  baseline: { bugcheck: { code: string; subcode: string; name: string } | null; outstanding: number };
+  /** One entry per failed allocation, in order (at most `maxRuns`). */
+  runs: AllocationFailureOutcome[];
+  /** True when there were more allocations than `maxRuns`. */
+  truncated: boolean;
+}
+
+/**
+ * Systematic low-resources runs (simulator.md, "Beyond the debugger"): fails the 1st, 2nd, …
+ * Nth allocation in turn, one run each, and reports which failure leaves a leak or a bug check
+ * that the run without failures does not have — the error paths nobody tests.
+ */
+export function sweepAllocationFailures(
+  script: Script,
+  symbols: SymbolTable,
+  options: SimulationOptions = {},
+  maxRuns = 1000,
+): AllocationFailureSweep {
+  const file = options.file ?? '<script>';
+  const scenario = findScenario(script, options, file);
+  const summary = (r: SimulationResult) =>
+    r.bugcheck ? { code: r.bugcheck.code, subcode: r.bugcheck.params[0], name: r.bugcheck.name } : null;
+  const base = new Simulation(script, symbols, { ...options, failAllocation: 0 });
+  const baseResult = base.run(scenario);
+  const baseline = { bugcheck: summary(baseResult), outstanding: baseResult.outstanding.length };
+  const allocations = base.allocationAttempts;
+  const runs: AllocationFailureOutcome[] = [];
+  for (let n = 1; n <= allocations && n <= maxRuns; n++) {
+    const sim = new Simulation(script, symbols, { ...options, failAllocation: n });
+    const r = sim.run(scenario);
+    const failed = sim.failedAllocation;
+    if (!failed) break; // the run ended before its Nth allocation
+    const bugcheck = summary(r);
+    const sameBugcheck =
+      (bugcheck === null && baseline.bugcheck === null) ||
+      (bugcheck !== null && baseline.bugcheck !== null && bugcheck.code === baseline.bugcheck.code && bugcheck.subcode === baseline.bugcheck.subcode);
+    runs.push({
+      allocation: n,
+      site: { line: failed.site.line, column: failed.site.column },
+      tag: failed.tag,
+      stack: failed.stack.toFrames(),
+      bugcheck,
+      outstanding: r.outstanding.length,
+      differs: !sameBugcheck || r.outstanding.length > baseline.outstanding,
+    });
+  }
+  return { allocations, baseline, runs, truncated: allocations > maxRuns };
 }
