@@ -51,7 +51,7 @@ describe('linter fuzz', () => {
     );
   });
 
-  it('every quick fix applies cleanly and adds no syntax error (3,000 inputs, every fix)', () => {
+  it('every quick fix applies cleanly and adds no syntax error (2,000 inputs, every fix)', () => {
     fc.assert(
       fc.property(lintInput, (text) => {
         const r = lint(text, { file: 'fuzz.drvm' });
@@ -68,11 +68,11 @@ describe('linter fuzz', () => {
           }
         }
       }),
-      fcParams(3_000, 0.3),
+      fcParams(2_000, 0.2),
     );
   });
 
-  it('"Disable <rule> for this line" silences that finding (2,000 inputs)', () => {
+  it('"Disable <rule> for this line" silences that finding (1,000 inputs)', () => {
     fc.assert(
       fc.property(scriptArb({ depth: 2, maxStatements: 3 }), fc.nat(), (text, k) => {
         const r = lint(text, { file: 'fuzz.drvm' });
@@ -89,7 +89,7 @@ describe('linter fuzz', () => {
         );
         assert.equal(count(again.diagnostics, 'unknown-rule'), count(r.diagnostics, 'unknown-rule'), 'the inserted comment names a known rule');
       }),
-      fcParams(2_000, 0.2),
+      fcParams(1_000, 0.1),
     );
   });
 });
@@ -98,7 +98,7 @@ describe('linter configuration fuzz', () => {
   const severity = fc.constantFrom('off', 'hint', 'info', 'warning', 'error') as fc.Arbitrary<ConfiguredSeverity>;
   const config = fc.dictionary(fc.constantFrom(...RULE_NAMES), severity, { maxKeys: 6 });
 
-  it('configured severities: `off` removes a rule, any other severity replaces it, nothing else changes (2,000 inputs)', () => {
+  it('configured severities: `off` removes a rule, any other severity replaces it, nothing else changes (1,000 inputs)', () => {
     fc.assert(
       fc.property(lintInput, config, (text, rules) => {
         const plain = lint(text, { file: 'fuzz.drvm' }).diagnostics;
@@ -108,11 +108,11 @@ describe('linter configuration fuzz', () => {
         const got = configured.map((d) => `${key(d)}/${d.severity}`);
         assert.deepEqual(got.sort(), want.sort());
       }),
-      fcParams(2_000, 0.2),
+      fcParams(1_000, 0.1),
     );
   });
 
-  it('`// poolscope-disable <rule>` at the top silences that rule everywhere, and only that rule (2,000 inputs)', () => {
+  it('`// poolscope-disable <rule>` at the top silences that rule everywhere, and only that rule (1,000 inputs)', () => {
     fc.assert(
       fc.property(scriptArb({ depth: 2, maxStatements: 3 }), fc.nat(), (text, k) => {
         const plain = lint(text, { file: 'fuzz.drvm' }).diagnostics.filter((d) => d.rule !== 'syntax-error');
@@ -124,7 +124,7 @@ describe('linter configuration fuzz', () => {
           ds.filter((d) => d.rule !== rule).map((d) => `${d.rule}@${d.range.start.line - shift}:${d.range.start.column}`).sort();
         assert.deepEqual(others(silenced, 1), others(plain, 0));
       }),
-      fcParams(2_000, 0.2),
+      fcParams(1_000, 0.1),
     );
   });
 });
