@@ -226,3 +226,43 @@ scenario s { irp IRP_MJ_READ; }
     assert.deepEqual(r.hits.map((h) => h.event), ['alloc', 'free'], form);
   }
 });
+
+test('foreach: pointers pushed by the body stay for later; return inside the body leaves the routine', () => {
+  const r = run(`driver "Each.sys";
+list g_In, g_Kept;
+global g_Stop;
+entry DriverEntry {
+    repeat 3 { b = ExAllocatePool2(POOL_FLAG_NON_PAGED, 16, 'Each'); push g_In, b; }
+}
+dispatch IRP_MJ_READ Requeue {
+    foreach p in g_In { push g_In, p; }
+}
+dispatch IRP_MJ_WRITE FreeOne {
+    foreach p in g_In {
+        ExFreePool(p);
+        return;
+    }
+}
+scenario s { load; irp IRP_MJ_READ; snapshot "requeued"; irp IRP_MJ_WRITE; }
+`);
+  assert.equal(r.bugcheck, null);
+  // The READ put the 3 pointers back; the WRITE took all 3 out, freed the first and returned:
+  // the other two are lost from the list but still allocated.
+  assert.equal(r.frees, 1);
+  assert.equal(r.outstanding.length, 2);
+  assert.equal(r.timeline.find((p) => p.label === 'requeued')!.nonPaged, 48);
+});
+
+test('an unmatched KeRaiseIrql does not outlive the step; a DPC helper runs at DISPATCH_LEVEL', () => {
+  const r = run(`driver "Raise.sys";
+routine AllocPaged() { p = ExAllocatePoolWithTag(PagedPool, 1, 'Rse '); ExFreePool(p); }
+dispatch IRP_MJ_READ Read { repeat 10000 { KeRaiseIrql(DISPATCH_LEVEL); } }
+dispatch IRP_MJ_WRITE Write { AllocPaged(); }
+dpc Tick { AllocPaged(); }
+scenario s { irp IRP_MJ_READ; irp IRP_MJ_WRITE; dpc Tick; }
+`);
+  const bc = bugcheckOf(r);
+  assert.deepEqual(bc.params, ['0x01', '0x02', '0x01', '0x01']);
+  assert.deepEqual(frames(bc.stack), ['nt!ExAllocatePoolWithTag', 'Raise!AllocPaged:2', 'Raise!Tick:5', 'nt!KiExecuteAllDpcs', 'nt!KiRetireDpcList']);
+  assert.equal(r.allocations, 1);
+});
