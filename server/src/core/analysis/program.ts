@@ -378,7 +378,7 @@ class ProgramAnalysis implements ProgramView {
         ? `${unload.name.name} does not ${isList ? `free the blocks left in '${name}' (foreach … free)` : `free '${name}'`}${all.length > 1 ? ', nor do the IRP_MJ_CLEANUP / IRP_MJ_CLOSE routines' : ''}`
         : 'the driver has no unload routine';
       const fix = freeInUnloadFix(this.text, this.lines, this.script, unload, st.target, [...(contents.get(st.target) ?? [st.site])]);
-      this.add(`unload:${st.site.call.range.start.offset}:${st.target}`, {
+      this.add(`unload:${st.site.call.range.start.offset}`, {
         rule: 'leak-at-unload',
         severity: 'warning',
         range: st.site.call.range,
