@@ -191,7 +191,43 @@ async function main() {
       }
     }
   }
-  console.log(`${all.length} cases`);
+  // Robustness: hostile or huge text tokenizes in bounded time, every line ends in a state
+  // (VS Code gives up on a line after a time limit and leaves it uncoloured; we want none).
+  const robustness = [
+    ['1,000 nested blocks', 'entry E ' + '{ '.repeat(1000) + 'x = NULL; ' + '} '.repeat(1000) + '\n'],
+    ['1,000 nested blocks, one per line', 'entry E {\n' + '{\n'.repeat(1000) + '}\n'.repeat(1000) + '}\n'],
+    ['100,000 quotes on one line', "entry E { p = X(" + "'".repeat(100_000) + '); }\n'],
+    ['100,000 double quotes and backslashes', 'driver "' + '\\"'.repeat(50_000) + ';\n'],
+    ['an unterminated block comment over 10,000 lines', '/* ' + 'entry E { }\n'.repeat(10_000)],
+    ['control characters, NUL, lone surrogates, U+FFFD', "driver \"\u0000\u001b[31m\ud800\ufffd\";\nentry E { p = X('\u001b'); }\n"],
+    ['examples/leaky.drvm x 200', readFileSync(join(root, 'examples/leaky.drvm'), 'utf8').repeat(200)],
+  ];
+  for (const [name, text] of robustness) {
+    const t0 = performance.now();
+    let ok = true;
+    let why = '';
+    try {
+      const tokens = tokenize(grammar, text);
+      if (tokens.length === 0 && text.trim()) {
+        ok = false;
+        why = 'no tokens';
+      }
+    } catch (e) {
+      ok = false;
+      why = String(e);
+    }
+    const ms = performance.now() - t0;
+    if (ms > 10_000) {
+      ok = false;
+      why = `took ${ms.toFixed(0)} ms`;
+    }
+    if (ok) passed++;
+    else {
+      failed++;
+      console.log(`not ok - robustness: ${name}\n    ${why}`);
+    }
+  }
+  console.log(`${all.length} cases, ${robustness.length} robustness inputs`);
   console.log(`grammar: ${passed} passed, ${failed} failed`);
   process.exitCode = failed > 0 ? 1 : 0;
 }
