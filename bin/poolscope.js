@@ -8,7 +8,9 @@ if (!fs.existsSync(cli)) {
   process.stderr.write('poolscope: dist/cli.js is missing; run `npm run build` first\n');
   process.exit(2);
 }
-require(cli)
+const mod = require(cli);
+if (mod.exitQuietlyOnBrokenPipe) mod.exitQuietlyOnBrokenPipe();
+mod
   .main(process.argv.slice(2))
   .then(
     (code) => { process.exitCode = code; },

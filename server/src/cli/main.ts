@@ -50,7 +50,21 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * `poolscope … | head` closes the pipe early: that is not an error worth a stack trace. Exit
+ * quietly with the code already decided (or 0).
+ */
+export function exitQuietlyOnBrokenPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+      throw e;
+    });
+  }
+}
+
 if (require.main === module || process.env.POOLSCOPE_CLI_MAIN === '1') {
+  exitQuietlyOnBrokenPipe();
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
