@@ -22,7 +22,7 @@
  *   https://learn.microsoft.com/windows-hardware/drivers/kernel/dispatchcleanup-routines
  */
 import type { Call, Range, Routine, Script, Statement } from '../ast';
-import type { Diagnostic, RelatedInformation } from '../diagnostics';
+import type { Diagnostic, QuickFix, RelatedInformation } from '../diagnostics';
 import { LineMap } from '../fixes';
 import { allocationOf, RoutineWalk, type FlowFinding, type ProgramView } from './flow';
 import type { AllocationSite, FreeEvent, Origin, RoutineSummary } from './ownership';
@@ -52,6 +52,14 @@ export function ownershipFindings(script: Script, text: string, rule: Diagnostic
   return ownershipModel(script, text)
     .diagnostics.filter((d) => d.rule === rule)
     .map((d) => ({ ...d, related: d.related?.slice(), fixes: d.fixes?.slice() }));
+}
+
+/** Related-information entries listed at most per finding. */
+const MAX_RELATED = 10;
+
+interface HolderView {
+  kinds: Map<string, AllocationSite>;
+  poolTags: Map<string, AllocationSite[]>;
 }
 
 const tagText = (tag: string | undefined): string => (tag === undefined ? 'an invalid tag' : `'${tag}'`);
@@ -202,7 +210,7 @@ class ProgramAnalysis implements ProgramView {
         break;
       }
       case 'release':
-        this.checkRelease(f.event, [f.site], undefined);
+        this.checkRelease(f.event, this.holderView([f.site]), undefined);
         break;
     }
   }
@@ -213,10 +221,15 @@ class ProgramAnalysis implements ProgramView {
     for (const r of this.script.routines) this.summaryOf(r);
     this.reportLeaks();
     const contents = this.computeContents();
+    const views = new Map<string, HolderView>();
     for (const s of this.summaries.values()) {
       for (const sf of s.storedFrees) {
-        const sites = contents.get(`${sf.origin}:${sf.name}`);
-        if (sites && sites.size > 0) this.checkRelease(sf.event, [...sites], `${sf.origin === 'global' ? 'global' : 'list'} '${sf.name}'`);
+        const key = `${sf.origin}:${sf.name}`;
+        const sites = contents.get(key);
+        if (!sites || sites.size === 0) continue;
+        let view = views.get(key);
+        if (!view) views.set(key, (view = this.holderView(sites)));
+        this.checkRelease(sf.event, view, `${sf.origin === 'global' ? 'global' : 'list'} '${sf.name}'`);
       }
     }
     this.leakAtUnload(contents);
@@ -268,12 +281,30 @@ class ProgramAnalysis implements ProgramView {
     }
   }
 
+  /**
+   * What a global or list can hold, grouped once per holder so that checking every release of
+   * a popped value stays linear: the first site of each block kind, the sites of each pool tag.
+   */
+  private holderView(sites: Iterable<AllocationSite>): HolderView {
+    const kinds = new Map<string, AllocationSite>();
+    const poolTags = new Map<string, AllocationSite[]>();
+    for (const site of sites) {
+      if (!kinds.has(site.block)) kinds.set(site.block, site);
+      if (site.block === 'pool' && site.tag !== undefined) {
+        const list = poolTags.get(site.tag);
+        if (list) list.push(site);
+        else poolTags.set(site.tag, [site]);
+      }
+    }
+    return { kinds, poolTags };
+  }
+
   /** `ExFreePool` on an MDL, `IoFreeMdl` on a pool block, a tag that is not the allocation's, … */
-  private checkRelease(event: FreeEvent, sites: AllocationSite[], holder: string | undefined): void {
+  private checkRelease(event: FreeEvent, view: HolderView, holder: string | undefined): void {
     const api = event.api;
-    const blocks = api.releases?.blocks ?? [];
+    const blocks: readonly string[] = api.releases?.blocks ?? [];
     const chainNote = event.chain.length > 0 ? ` (reached through ${event.chain.map((c) => `${c.callee.name} at line ${c.range.start.line}`).join(' → ')})` : '';
-    const wrongKind = sites.filter((s) => !blocks.includes(s.block));
+    const wrongKind = [...view.kinds.values()].filter((s) => !blocks.includes(s.block));
     if (wrongKind.length > 0) {
       const s = wrongKind[0];
       const irp = s.block === 'irp' && blocks.includes('pool');
@@ -285,23 +316,26 @@ class ProgramAnalysis implements ProgramView {
         message:
           `${api.name} releases ${holder ? `a value of ${holder}, which can hold ` : ''}the ${blockNoun(s)} allocated by ${s.api.name} at line ${s.call.range.start.line}${chainNote}; ` +
           `it must be released with ${right}. Driver Verifier bug checks ${irp ? '0xC4 / 0x105 (ExFreePool on an IRP)' : '0xC2 / 0x99 (BAD_POOL_CALLER, invalid address)'}.`,
-        related: wrongKind.map((w) => related(w.call.range, `${blockNoun(w)} allocated here`)),
+        related: wrongKind.slice(0, MAX_RELATED).map((w) => related(w.call.range, `${blockNoun(w)} allocated here`)),
       });
       return;
     }
     if (api.releases?.tagArg === undefined || event.tag === undefined) return;
-    const wrongTag = sites.filter((s) => s.block === 'pool' && s.tag !== undefined && s.tag !== event.tag);
-    if (wrongTag.length === 0) return;
-    const s = wrongTag[0];
-    const tags = [...new Set(wrongTag.map((w) => tagText(w.tag)))].join(', ');
+    const wrongTags = [...view.poolTags.keys()].filter((t) => t !== event.tag);
+    if (wrongTags.length === 0) return;
+    const s = view.poolTags.get(wrongTags[0])![0];
+    const shown = wrongTags.slice(0, 3).map((t) => tagText(t)).join(', ') + (wrongTags.length > 3 ? ` and ${wrongTags.length - 3} more tags` : '');
     this.add(`tag:${event.call.range.start.offset}`, {
       rule: 'free-tag-mismatch',
       severity: 'error',
       range: event.call.range,
       message:
-        `${api.name} frees ${holder ? `a block of ${holder}` : 'a block'} with tag '${event.tag}', but it can be a block allocated with ${tags} ` +
+        `${api.name} frees ${holder ? `a block of ${holder}` : 'a block'} with tag '${event.tag}', but it can be a block allocated with ${shown} ` +
         `(${s.api.name} at line ${s.call.range.start.line})${chainNote}: Driver Verifier bug checks 0xC2 / 0x0A (tag mismatch).`,
-      related: wrongTag.map((w) => related(w.call.range, `allocated with ${tagText(w.tag)} here`)),
+      related: wrongTags.slice(0, MAX_RELATED).map((t) => {
+        const w = view.poolTags.get(t)![0];
+        return related(w.call.range, `allocated with ${tagText(w.tag)} here`);
+      }),
     });
   }
 
@@ -369,6 +403,8 @@ class ProgramAnalysis implements ProgramView {
         stores.push(st);
       }
     stores.sort((a, b) => a.site.call.range.start.offset - b.site.call.range.start.offset);
+    // One fix per global / list: every finding on it offers the same repair.
+    const fixes = new Map<string, QuickFix | null>();
     for (const st of stores) {
       if (all.some((r) => this.empties(r, st.target))) continue;
       const isList = st.target.startsWith('list:');
@@ -377,7 +413,11 @@ class ProgramAnalysis implements ProgramView {
       const why = unload
         ? `${unload.name.name} does not ${isList ? `free the blocks left in '${name}' (foreach … free)` : `free '${name}'`}${all.length > 1 ? ', nor do the IRP_MJ_CLEANUP / IRP_MJ_CLOSE routines' : ''}`
         : 'the driver has no unload routine';
-      const fix = freeInUnloadFix(this.text, this.lines, this.script, unload, st.target, [...(contents.get(st.target) ?? [st.site])]);
+      let fix = fixes.get(st.target);
+      if (fix === undefined) {
+        fix = freeInUnloadFix(this.text, this.lines, this.script, unload, st.target, [...(contents.get(st.target) ?? [st.site])]) ?? null;
+        fixes.set(st.target, fix);
+      }
       this.add(`unload:${st.site.call.range.start.offset}`, {
         rule: 'leak-at-unload',
         severity: 'warning',
@@ -402,31 +442,37 @@ class ProgramAnalysis implements ProgramView {
       forEachCallIn(r, visit);
     }
     const roots = this.script.routines.filter((r) => r.kind !== 'routine' || !called.has(r));
+    // Per global, the first two routines that can leave it dangling (two, so that a routine is
+    // never paired with itself). Unload runs last, so what it leaves dangling is never freed
+    // again. A routine that frees a global and runs again (a second IRP_MJ_CLOSE) is left
+    // alone: whether it can run twice depends on the workload, and the one-handle model is the
+    // common one.
+    const dangling = new Map<string, { routine: Routine; call: Call }[]>();
+    for (const a of roots) {
+      if (a.kind === 'unload') continue;
+      for (const [g, call] of this.summaries.get(a)?.danglingGlobals ?? []) {
+        const list = dangling.get(g) ?? [];
+        if (list.length < 2) list.push({ routine: a, call });
+        dangling.set(g, list);
+      }
+    }
     for (const b of roots) {
       if (b.kind === 'entry') continue;
       const sb = this.summaries.get(b);
       if (!sb) continue;
       for (const [g, second] of sb.entryGlobalFrees) {
-        for (const a of roots) {
-          // Unload runs last, so what it leaves dangling is never freed again. A routine that
-          // frees a global and runs again (a second IRP_MJ_CLOSE) is left alone: whether it can
-          // run twice depends on the workload, and the one-handle model is the common one.
-          if (a.kind === 'unload' || a === b) continue;
-          const sa = this.summaries.get(a);
-          const first = sa?.danglingGlobals.get(g);
-          if (!first) continue;
-          const again = `in ${b.name.name}`;
-          this.add(`double:${second.call.range.start.offset}`, {
-            rule: 'double-free',
-            severity: 'error',
-            range: second.call.range,
-            message:
-              `'${g}' may already have been freed by ${a.name.name} at line ${first.range.start.line}, which leaves the global pointing at the freed block; ` +
-              `freeing it again ${again} is bug check 0xC2 / 0x07 (BAD_POOL_CALLER, block already freed). Set '${g}' to NULL after freeing it.`,
-            related: [related(first.range, `${a.name.name} frees '${g}' here and does not set it to NULL`)],
-          });
-          break;
-        }
+        const first = dangling.get(g)?.find((d) => d.routine !== b);
+        if (!first) continue;
+        const a = first.routine;
+        this.add(`double:${second.call.range.start.offset}`, {
+          rule: 'double-free',
+          severity: 'error',
+          range: second.call.range,
+          message:
+            `'${g}' may already have been freed by ${a.name.name} at line ${first.call.range.start.line}, which leaves the global pointing at the freed block; ` +
+            `freeing it again in ${b.name.name} is bug check 0xC2 / 0x07 (BAD_POOL_CALLER, block already freed). Set '${g}' to NULL after freeing it.`,
+          related: [related(first.call.range, `${a.name.name} frees '${g}' here and does not set it to NULL`)],
+        });
       }
     }
   }
