@@ -136,6 +136,10 @@ export interface ServerStatus {
   openDocuments: number;
   /** Analyses cancelled by terminating the analysis worker (a newer edit made them stale). */
   analysisRestarts: number;
+  /** Whether the analysis worker thread exists now (it is stopped when idle after a large file). */
+  analysisWorkerAlive: boolean;
+  /** The document version being analysed now, if any. */
+  analysing: { uri: string; version: number } | null;
   /** Resident set size of the server process. */
   rssBytes: number;
 }

@@ -3,9 +3,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pathToFileURL } from 'node:url';
-import { DidChangeConfigurationNotification, DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver-protocol/node';
-import { LEAKY_TEXT, LEAKY_URI, positionOf, ROOT, TestClient } from './client';
-import { ValidatedNotification, type ValidatedParams } from '../../server/src/protocol';
+import { DidChangeConfigurationNotification, DiagnosticSeverity, HoverRequest, type Diagnostic } from 'vscode-languageserver-protocol/node';
+import { LEAKY_TEXT, LEAKY_URI, positionOf, ROOT, TestClient, withTimeout } from './client';
+import { ServerStatusRequest, ValidatedNotification, type ValidatedParams } from '../../server/src/protocol';
 
 const pairs = (ds: Diagnostic[]): string[] => ds.map((d) => `${d.code}@${d.range.start.line}`).sort();
 
@@ -121,5 +121,53 @@ describe('diagnostics', () => {
     const back = client.waitFor<{ uri: string; diagnostics: Diagnostic[] }>('textDocument/publishDiagnostics', (p) => p.uri === LEAKY_URI);
     await client.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
     assert.equal((await back).diagnostics.filter((d) => d.code === 'shared-tag').length, 2);
+  });
+});
+
+describe('large documents', () => {
+  let client: TestClient;
+  before(async () => {
+    ({ client } = await TestClient.start());
+  });
+  after(async () => client.stop());
+
+  test('an analysis made stale by a newer edit is cancelled (worker restarted), never published, and requests are served meanwhile', async () => {
+    const { generateScript } = await import('../../bench/lsp.bench');
+    const text = generateScript(6000);
+    const uri = pathToFileURL(`${ROOT}/test/lsp/fixtures-large.drvm`).href;
+    await client.open(uri, text);
+    const first = await client.diagnosticsFor(uri, 1, 60000);
+    assert.equal(first.version, 1);
+    const timing = client.notifications.filter((n) => n.method === ValidatedNotification.method && (n.params as ValidatedParams).uri === uri);
+    const firstMs = (timing[timing.length - 1]?.params as ValidatedParams | undefined)?.durationMs ?? 0;
+    const restartsBefore = (await client.connection.sendRequest(ServerStatusRequest)).analysisRestarts;
+
+    const edit = (v: number) => client.change(uri, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: `// edit ${v}\n` }]);
+    const v2 = await edit(2);
+    // Wait (by asking, not sleeping) until version 2 is being analysed, then make it stale.
+    let status = await client.connection.sendRequest(ServerStatusRequest);
+    for (let i = 0; i < 2000 && !(status.analysing?.uri === uri && status.analysing.version === v2); i++) {
+      status = await client.connection.sendRequest(ServerStatusRequest);
+    }
+    assert.deepEqual(status.analysing, { uri, version: v2 }, 'version 2 is being analysed');
+    // Requests are answered while the analysis runs (it is not on the main thread).
+    const hover = await withTimeout(
+      client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: positionOf(text, 'ExAllocatePool2', 3) }),
+      firstMs > 0 ? Math.max(1000, firstMs / 2) : 1000,
+      'hover during an analysis',
+    );
+    assert.ok(hover);
+    const v3 = await edit(3);
+    const final = await client.diagnosticsFor(uri, v3, 60000);
+    assert.equal(final.version, v3);
+    const published = client.notifications
+      .filter((n) => n.method === 'textDocument/publishDiagnostics' && (n.params as { uri: string }).uri === uri)
+      .map((n) => (n.params as { version: number }).version);
+    assert.ok(!published.includes(v2), `version 2 was never published: ${published.join()}`);
+    if (firstMs > 150) {
+      const after = await client.connection.sendRequest(ServerStatusRequest);
+      assert.ok(after.analysisRestarts > restartsBefore, 'the stale analysis was cancelled by restarting the worker');
+    }
+    await client.close(uri);
   });
 });

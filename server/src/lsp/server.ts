@@ -65,7 +65,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     workspace,
     settings,
     (uri, result) => renderText(result, [], uri, pooltagFor),
-    () => host.restarts,
+    () => ({ restarts: host.restarts, workerAlive: host.workerAlive, current: host.current }),
     options.workerDir,
   );
   let snippetSupport = false;

@@ -31,6 +31,13 @@ interface Pending {
 
 /** A running analysis of a document that took longer than this is cancelled by terminating the worker. */
 const RESTART_THRESHOLD_MS = 150;
+/**
+ * After analysing a document this large, an idle worker is stopped after IDLE_RELEASE_MS: its
+ * heap (the syntax tree and the rules' working set, tens of MB at 50k lines) goes back to the
+ * system. Restarting costs ~50 ms, nothing next to the analysis of such a file.
+ */
+const IDLE_RELEASE_CHARS = 256 * 1024;
+const IDLE_RELEASE_MS = 1000;
 
 export class AnalysisHost {
   private worker: Worker | undefined;
@@ -39,9 +46,20 @@ export class AnalysisHost {
   private readonly lastDuration = new Map<string, number>();
   private nextId = 1;
   private disposed = false;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private lastJobChars = 0;
   readonly workerPath: string | undefined;
   /** Counts worker restarts (cancelled analyses), for the server status. */
   restarts = 0;
+
+  get workerAlive(): boolean {
+    return this.worker !== undefined;
+  }
+
+  /** The analysis running now, if any. */
+  get current(): { uri: string; version: number } | null {
+    return this.running ? { uri: this.running.job.uri, version: this.running.job.version } : null;
+  }
 
   constructor(
     workerDir: string,
@@ -130,15 +148,37 @@ export class AnalysisHost {
   private pump(): void {
     if (this.running || this.disposed) return;
     const next = this.queue.entries().next();
-    if (next.done) return;
+    if (next.done) {
+      this.scheduleIdleRelease();
+      return;
+    }
+    if (this.idleTimer) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+    }
     const [uri, pending] = next.value;
     this.queue.delete(uri);
     this.running = { ...pending, startedAt: performance.now() };
+    this.lastJobChars = pending.job.text.length;
     this.ensureWorker().postMessage(pending.job);
+  }
+
+  private scheduleIdleRelease(): void {
+    if (!this.worker || this.lastJobChars < IDLE_RELEASE_CHARS || this.idleTimer) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.running || this.queue.size || !this.worker) return;
+      const w = this.worker;
+      this.worker = undefined;
+      w.removeAllListeners();
+      void w.terminate();
+    }, IDLE_RELEASE_MS);
+    this.idleTimer.unref();
   }
 
   dispose(): void {
     this.disposed = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     for (const q of this.queue.values()) q.reject(new Superseded());
     this.queue.clear();
     this.cancelRunning();

@@ -33,6 +33,9 @@ export class Validator {
   /** The analysis in flight per document: its version and its promise (shared by callers). */
   private readonly inflight = new Map<string, { version: number; promise: Promise<DocumentModel | undefined> }>();
 
+  /** Requests waiting for the validation a pending debounce timer will start. */
+  private readonly waiting = new Map<string, Array<(m: DocumentModel | undefined) => void>>();
+
   constructor(
     private readonly connection: Connection,
     private readonly workspace: Workspace,
@@ -41,7 +44,30 @@ export class Validator {
     /** Milliseconds between the last edit of a burst and its validation. */
     public debounceMs: number,
   ) {
-    workspace.analyzeNow = (uri) => this.validateNow(uri);
+    workspace.analyzeNow = (uri) => this.nextModel(uri);
+  }
+
+  /**
+   * The model of the current version for a request that needs one (outline, semantic tokens,
+   * references …): joins the analysis under way, or waits for the one the debounce timer is
+   * about to start — requests do not defeat the debounce — or starts one.
+   */
+  nextModel(uri: string): Promise<DocumentModel | undefined> {
+    if (this.timers.has(uri)) {
+      return new Promise((resolve) => {
+        const list = this.waiting.get(uri) ?? [];
+        list.push(resolve);
+        this.waiting.set(uri, list);
+      });
+    }
+    return this.validateNow(uri);
+  }
+
+  private release(uri: string, model: DocumentModel | undefined): void {
+    const list = this.waiting.get(uri);
+    if (!list) return;
+    this.waiting.delete(uri);
+    for (const resolve of list) resolve(model);
   }
 
   /** Schedules a validation of `uri` after the debounce (immediately with `delay` 0). */
@@ -52,7 +78,7 @@ export class Validator {
       uri,
       setTimeout(() => {
         this.timers.delete(uri);
-        void this.validateNow(uri);
+        void this.validateNow(uri).then((m) => this.release(uri, m));
       }, delay),
     );
   }
@@ -73,10 +99,12 @@ export class Validator {
       this.timers.delete(uri);
     }
     const version = doc.version;
+    const waiters = this.waiting.get(uri);
     const promise = this.run(uri, version).finally(() => {
       if (this.inflight.get(uri)?.promise === promise) this.inflight.delete(uri);
     });
     this.inflight.set(uri, { version, promise });
+    if (waiters) void promise.then((m) => this.release(uri, m));
     return promise;
   }
 
@@ -127,6 +155,7 @@ export class Validator {
     const pending = this.timers.get(uri);
     if (pending) clearTimeout(pending);
     this.timers.delete(uri);
+    this.release(uri, undefined);
     this.inflight.delete(uri);
     this.host.forget(uri);
     this.records.delete(uri);
@@ -136,6 +165,7 @@ export class Validator {
   dispose(): void {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    for (const uri of [...this.waiting.keys()]) this.release(uri, undefined);
     this.host.dispose();
   }
 }

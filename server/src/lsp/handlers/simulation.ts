@@ -70,7 +70,7 @@ export class SimulationService {
     private readonly settings: SettingsCache,
     /** The text of a run's default reports (bug check, `!poolused 4`), owners included. */
     private readonly renderDefaultReports: (uri: string, result: SimulationResult) => Promise<string>,
-    private readonly analysisRestarts: () => number,
+    private readonly analysisState: () => { restarts: number; workerAlive: boolean; current: { uri: string; version: number } | null },
     workerDir: string = __dirname,
   ) {
     this.workerPath = join(workerDir, 'simulationWorker.js');
@@ -108,7 +108,9 @@ export class SimulationService {
     return {
       runningSimulations: [...this.active.values()].map((r) => ({ uri: r.uri, scenario: r.scenario ?? null, threadId: r.worker.threadId })),
       openDocuments: this.workspace.documents.keys().length,
-      analysisRestarts: this.analysisRestarts(),
+      analysisRestarts: this.analysisState().restarts,
+      analysisWorkerAlive: this.analysisState().workerAlive,
+      analysing: this.analysisState().current,
       rssBytes: process.memoryUsage().rss,
     };
   }
