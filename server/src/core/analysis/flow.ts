@@ -119,10 +119,11 @@ function join(a: World | null, b: World | null): World | null {
   const out = new Map<string, Entry>();
   for (const [id, ea] of a) {
     const eb = b.get(id);
-    if (!eb) out.set(id, { states: ea.states, total: false });
+    if (!eb) out.set(id, ea.total ? { states: ea.states, total: false } : ea);
+    else if (ea === eb) out.set(id, ea);
     else out.set(id, { states: ea.states === eb.states ? ea.states : dedupe([...ea.states, ...eb.states]), total: ea.total && eb.total });
   }
-  for (const [id, eb] of b) if (!a.has(id)) out.set(id, { states: eb.states, total: false });
+  for (const [id, eb] of b) if (!a.has(id)) out.set(id, eb.total ? { states: eb.states, total: false } : eb);
   return out;
 }
 
@@ -744,6 +745,13 @@ export class RoutineWalk {
   }
 
   private splitOnNull(w: World, v: string): [World | null, World | null] {
+    let mentioned = false;
+    for (const e of w.values()) {
+      for (const s of e.states) if (s.aliases.includes(v)) mentioned = true;
+      if (mentioned) break;
+    }
+    // A check of a pointer the walk does not follow tells nothing: both sides see the same world.
+    if (!mentioned) return [w, w];
     const isNull = new Map<string, Entry>();
     const notNull = new Map<string, Entry>();
     let nullDead = false;
