@@ -44,6 +44,9 @@ export class ScenarioRunner {
       async (progress, token) => {
         let client;
         try {
+          // The server runs the open version of the script: make sure it is open (a code lens
+          // or the Scenarios view always has it; a command with a URI may not).
+          await vscode.workspace.openTextDocument(uri);
           client = await this.server.ready();
         } catch (e) {
           return { error: errorText(e) };

@@ -27,6 +27,10 @@ let disposeChart: (() => void) | undefined;
 let chartSeries = 0;
 let poolUsedHost: HTMLElement | undefined;
 let shownTags: string[] = [];
+let cspViolations = 0;
+document.addEventListener('securitypolicyviolation', () => {
+  cspViolations++;
+});
 
 function post(message: FromWebview): void {
   vscode.postMessage(message);
@@ -163,6 +167,7 @@ function postRendered(): void {
       sort: state.sort,
       chartSeries,
       theme: theme(),
+      cspViolations,
     },
   });
 }

@@ -50,6 +50,8 @@ export interface RenderedReportState {
   sort: { column: SortColumn; descending: boolean };
   chartSeries: number;
   theme: 'light' | 'dark' | 'high-contrast';
+  /** Content-Security-Policy violations the page has seen since it loaded (should stay 0). */
+  cspViolations: number;
 }
 
 export type ToWebview =

@@ -61,6 +61,24 @@ export async function handleHarnessRequest(page, req, { resultsDir, runName }) {
     if (missing.length) return { ...result, ok: false, error: `rows missing from the !poolused table: ${JSON.stringify(missing)} (saw ${JSON.stringify(rows)})` };
     return result;
   }
+  if (req.kind === 'click') {
+    // A real click inside the report page (e.g. a driver frame of a kb stack).
+    // The page may be (re)loading: wait for it and for the target.
+    const deadline = Date.now() + (req.timeoutMs ?? 20_000);
+    let frame = null;
+    while (Date.now() < deadline) {
+      frame = await reportFrame(page);
+      if (frame && (await frame.locator(req.selector).count().catch(() => 0)) > 0) break;
+      frame = null;
+      await page.waitForTimeout(200);
+    }
+    if (!frame) return { ok: false, error: `no ${req.selector} in the Pool Report page` };
+    const target = frame.locator(req.selector).first();
+    await target.scrollIntoViewIfNeeded({ timeout: 5000 });
+    const text = await target.textContent();
+    await target.click({ timeout: 5000 });
+    return { ok: true, text };
+  }
   if (req.kind === 'sidebar') {
     // The Pool Tracking container's tree rows, read from the workbench DOM.
     const side = page.locator('.part.sidebar');

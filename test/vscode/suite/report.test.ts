@@ -27,6 +27,7 @@ export function registerReportTests(): void {
       assert.strictEqual(s.outstandingRows, Math.min(500, run.result.outstanding.length));
       assert.strictEqual(s.quotaRows, run.result.quota.length);
       assert.ok(s.chartSeries >= 1, 'the top tags are plotted');
+      assert.strictEqual(s.cspViolations, 0, 'the page works under its strict CSP');
     });
 
     test('the tag filter works like !poolused 4 Ab*', async () => {
@@ -90,6 +91,39 @@ export function registerReportTests(): void {
       } finally {
         await vscode.workspace.getConfiguration('workbench').update('colorTheme', 'Default Dark Modern', vscode.ConfigurationTarget.Global);
       }
+    });
+
+    test('clicking a driver frame of a hit-tag stack in the report opens the script at that line', async function () {
+      if (!harnessAvailable()) this.skip();
+      const api = await poolscope();
+      await vscode.commands.executeCommand('poolscope.runScenarioWithHitTag', workspaceFile('leaky.drvm').toString(), 'steady_reads', 'Abc ');
+      await vscode.commands.executeCommand('poolscope.showReport');
+      const s = await reportRendered(api, (r) => r.scenario === 'steady_reads' && r.hitStacks > 0);
+      assert.strictEqual(s.hitStacks, 200, 'the first 200 breaks are shown');
+      // Move the script's cursor away, then show the report over it.
+      const doc = await vscode.workspace.openTextDocument(workspaceFile('leaky.drvm'));
+      const ed = await vscode.window.showTextDocument(doc);
+      ed.selection = new vscode.Selection(0, 0, 0, 0);
+      await vscode.commands.executeCommand('poolscope.showReport');
+      await reportRendered(api, (r) => r.hitStacks > 0);
+      const opened = new Promise<vscode.TextEditor>((resolve) => {
+        const sub = vscode.window.onDidChangeTextEditorSelection((e) => {
+          if (e.textEditor.document.uri.path.endsWith('/leaky.drvm') && e.selections[0].active.line === 13) {
+            sub.dispose();
+            resolve(e.textEditor);
+          }
+        });
+      });
+      // The breaks are ReadDispatch's allocations, at line 14 (0-based 13).
+      const res = await harnessRequest<{ text: string }>({ kind: 'click', selector: '[data-section="hits"] a.frame-link[data-line="14"]' });
+      assert.ok(res.ok, res.error);
+      assert.strictEqual(res.text, 'Leaky!ReadDispatch+0xe [leaky.drvm @ 14]');
+      const editor = await Promise.race([opened, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the script did not open at line 14')), 15_000))]);
+      assert.strictEqual(editor.selection.active.line, 13);
+      // Back to a run without breaks for the screenshots.
+      await vscode.commands.executeCommand('poolscope.runScenario', workspaceFile('leaky.drvm').toString(), 'steady_reads');
+      await vscode.commands.executeCommand('poolscope.showReport');
+      await reportRendered(api, (r) => r.scenario === 'steady_reads' && r.hitStacks === 0);
     });
 
     test('screenshot: the Pool Tracking sidebar after a run', async function () {
