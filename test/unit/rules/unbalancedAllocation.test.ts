@@ -220,12 +220,16 @@ describe('unbalanced-allocation', () => {
       '    if (i == NULL) return;',
       '    IoSetCompletionRoutineEx(i, Ignore);',
       '    IoCallDriver(i);',
+      '    j = IoAllocateIrp(2);',
+      '    if (j == NULL) return;',
+      '    IoCallDriver(j);',
       '}',
     );
     assert.deepEqual(at(bad, RULE), [
       [5, 9],
       [8, 10],
       [11, 9],
+      [15, 9],
     ]);
   });
 

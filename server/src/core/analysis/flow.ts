@@ -477,8 +477,10 @@ export class RoutineWalk {
         if (!v) return w;
         return this.mapStates(w, v, (id, s) => {
           if (!isOwned(s.status)) return [s];
-          const r = s.completion ? this.program.routines.get(s.completion) : undefined;
-          // Without a completion routine the IRP belongs to the lower driver / I/O manager now.
+          // Without a completion routine nothing takes the IRP over: an IRP from IoAllocateIrp
+          // stays the driver's to free with IoFreeIrp (as the simulator models it).
+          if (!s.completion) return [s];
+          const r = this.program.routines.get(s.completion);
           if (!r) return [{ ...s, status: 'escaped', to: 'lower' }];
           return this.handOff(id, s, r, call);
         });
