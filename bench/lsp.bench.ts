@@ -65,9 +65,9 @@ export async function run(): Promise<void> {
   const { client } = await TestClient.start({ initializationOptions: { diagnosticsDelay: BENCH_DEBOUNCE_MS } });
   try {
     // Baseline: the cost of a round trip that does no work.
-    for (let i = 0; i < 20; i++) await client.connection.sendRequest(GetHitTagRequest);
+    for (let i = 0; i < 20; i++) await client.connection.sendRequest(GetHitTagRequest, undefined);
     const base: number[] = [];
-    for (let i = 0; i < 200; i++) base.push(await timed(() => client.connection.sendRequest(GetHitTagRequest)));
+    for (let i = 0; i < 200; i++) base.push(await timed(() => client.connection.sendRequest(GetHitTagRequest, undefined)));
     console.log(`baseline round trip (poolscope/getHitTag): p50 ${percentile(base, 50).toFixed(2)} ms, p95 ${percentile(base, 95).toFixed(2)} ms`);
     console.log(`debounce: ${BENCH_DEBOUNCE_MS} ms (included in edit→diag; subtracted in "after debounce")`);
     console.log('');
@@ -129,12 +129,12 @@ export async function run(): Promise<void> {
         `${String(lineCount).padStart(7)} ${fmt(openMs)} ms | ${fmt(percentile(edits, 50))} ${fmt(percentile(edits, 95))} | ${fmt(percentile(edits, 95) - BENCH_DEBOUNCE_MS)}            | ${fmt(percentile(analysis, 95))}      | ${fmt(percentile(hovers, 50))} ${fmt(percentile(hovers, 95))} | ${fmt(percentile(completions, 50))} ${fmt(percentile(completions, 95))} | ${fmt(Math.max(...during))}`,
       );
       if (size === 50000) {
-        const busy = await client.connection.sendRequest(ServerStatusRequest);
+        const busy = await client.connection.sendRequest(ServerStatusRequest, undefined);
         // Idle: the analysis worker of a large file is released after a second without work.
         let idle = busy;
         for (let i = 0; i < 100 && idle.analysisWorkerAlive; i++) {
           await new Promise((r) => setTimeout(r, 50));
-          idle = await client.connection.sendRequest(ServerStatusRequest);
+          idle = await client.connection.sendRequest(ServerStatusRequest, undefined);
         }
         console.log(
           `server RSS with the ${lineCount}-line script open: ${(busy.rssBytes / 1048576).toFixed(0)} MB right after an analysis, ` +

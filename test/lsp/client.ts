@@ -91,7 +91,10 @@ export class TestClient {
     const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     const client = new TestClient(child, connection);
     child.stderr!.on('data', (d: Buffer) => (client.stderr += d.toString()));
-    connection.onNotification((method, params) => client.record(method, params));
+    // Every other notification (poolscope/validated, poolscope/hitTagChanged, window/logMessage …).
+    (connection as unknown as { onNotification(h: (method: string, params: unknown) => void): void }).onNotification((method, params) =>
+      client.record(method, params),
+    );
     connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
       client.diagnostics.set(p.uri, p);
       client.record(PublishDiagnosticsNotification.method, p);

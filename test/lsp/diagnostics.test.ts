@@ -140,14 +140,14 @@ describe('large documents', () => {
     assert.equal(first.version, 1);
     const timing = client.notifications.filter((n) => n.method === ValidatedNotification.method && (n.params as ValidatedParams).uri === uri);
     const firstMs = (timing[timing.length - 1]?.params as ValidatedParams | undefined)?.durationMs ?? 0;
-    const restartsBefore = (await client.connection.sendRequest(ServerStatusRequest)).analysisRestarts;
+    const restartsBefore = (await client.connection.sendRequest(ServerStatusRequest, undefined)).analysisRestarts;
 
     const edit = (v: number) => client.change(uri, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: `// edit ${v}\n` }]);
     const v2 = await edit(2);
     // Wait (by asking, not sleeping) until version 2 is being analysed, then make it stale.
-    let status = await client.connection.sendRequest(ServerStatusRequest);
+    let status = await client.connection.sendRequest(ServerStatusRequest, undefined);
     for (let i = 0; i < 2000 && !(status.analysing?.uri === uri && status.analysing.version === v2); i++) {
-      status = await client.connection.sendRequest(ServerStatusRequest);
+      status = await client.connection.sendRequest(ServerStatusRequest, undefined);
     }
     assert.deepEqual(status.analysing, { uri, version: v2 }, 'version 2 is being analysed');
     // Requests are answered while the analysis runs (it is not on the main thread).
@@ -165,7 +165,7 @@ describe('large documents', () => {
       .map((n) => (n.params as { version: number }).version);
     assert.ok(!published.includes(v2), `version 2 was never published: ${published.join()}`);
     if (firstMs > 150) {
-      const after = await client.connection.sendRequest(ServerStatusRequest);
+      const after = await client.connection.sendRequest(ServerStatusRequest, undefined);
       assert.ok(after.analysisRestarts > restartsBefore, 'the stale analysis was cancelled by restarting the worker');
     }
     await client.close(uri);

@@ -226,6 +226,7 @@ describe('editing features', () => {
 
   test('semantic tokens cover tags, routine kinds, routine names and APIs', async () => {
     const tokens = await client.connection.sendRequest(SemanticTokensRequest.type, { textDocument: doc });
+    assert.ok(tokens);
     const data = tokens.data;
     assert.equal(data.length % 5, 0);
     // Decode: [line, char, length, type, modifiers]

@@ -24,7 +24,7 @@ describe('robustness', () => {
   after(async () => client.stop());
 
   const alive = async (): Promise<void> => {
-    const state = await withTimeout(client.connection.sendRequest(GetHitTagRequest), 3000, 'a request after the bad input');
+    const state = await withTimeout(client.connection.sendRequest(GetHitTagRequest, undefined), 3000, 'a request after the bad input');
     assert.equal(state.tag, null);
     assert.equal(client.process.exitCode, null);
   };

@@ -104,7 +104,7 @@ describe('simulation requests', () => {
     const state = await client.connection.sendRequest(SetHitTagRequest, { tag: 'Abc' });
     assert.deepEqual(state, { tag: 'Abc ', edCommand: 'ed nt!poolhittag 0x20636241', ulong: '0x20636241' });
     assert.deepEqual(await changed, state);
-    assert.deepEqual(await client.connection.sendRequest(GetHitTagRequest), state);
+    assert.deepEqual(await client.connection.sendRequest(GetHitTagRequest, undefined), state);
     assert.deepEqual((await client.connection.sendRequest(SetHitTagRequest, { tag: "'Abc '" })).tag, 'Abc ');
     await assert.rejects(client.connection.sendRequest(SetHitTagRequest, { tag: 'Abcde' }), /longer than 4/);
 
@@ -140,7 +140,7 @@ describe('simulation requests', () => {
     // The run is really going: progress reports arrive while it runs.
     const report = await reported;
     assert.match(report.value.message ?? '', /steps/);
-    const status = await client.connection.sendRequest(ServerStatusRequest);
+    const status = await client.connection.sendRequest(ServerStatusRequest, undefined);
     assert.equal(status.runningSimulations.length, 1);
     // Diagnostics and hover keep flowing during the run (the simulation is off the main thread).
     const hover = await withTimeout(
@@ -155,20 +155,20 @@ describe('simulation requests', () => {
     await assert.rejects(withTimeout(run, 3000, 'the cancelled run'), (e: { code?: number }) => e.code === -32800);
     const elapsed = Date.now() - cancelledAt;
     assert.ok(elapsed < 2000, `answered ${elapsed} ms after the cancellation`);
-    const after = await client.connection.sendRequest(ServerStatusRequest);
+    const after = await client.connection.sendRequest(ServerStatusRequest, undefined);
     assert.deepEqual(after.runningSimulations, []);
     const threadsAfter = threadCount(client.process.pid!);
     if (before !== undefined && threadsAfter !== undefined) {
       // The worker's thread is gone once terminate() resolves; allow a moment for the OS to reap it.
       let now = threadsAfter;
       for (let i = 0; i < 50 && now > before; i++) {
-        await client.connection.sendRequest(ServerStatusRequest);
+        await client.connection.sendRequest(ServerStatusRequest, undefined);
         now = threadCount(client.process.pid!) ?? now;
       }
       assert.ok(now <= before, `threads: ${before} before the run, ${now} after cancelling`);
     }
     // The server is alive and answers.
-    assert.deepEqual((await client.connection.sendRequest(GetHitTagRequest)).tag, null);
+    assert.deepEqual((await client.connection.sendRequest(GetHitTagRequest, undefined)).tag, null);
     await client.close(uri);
   });
 
@@ -182,7 +182,7 @@ describe('simulation requests', () => {
     await begun;
     await client.connection.sendNotification('window/workDoneProgress/cancel', { token });
     await assert.rejects(withTimeout(run, 3000, 'the cancelled run'), (e: { code?: number }) => e.code === -32800);
-    assert.deepEqual((await client.connection.sendRequest(ServerStatusRequest)).runningSimulations, []);
+    assert.deepEqual((await client.connection.sendRequest(ServerStatusRequest, undefined)).runningSimulations, []);
     await client.close(uri);
   });
 
