@@ -6,7 +6,8 @@
  *   POOLSCOPE_FUZZ_SEED=123 POOLSCOPE_FUZZ_RUNS=100000 node --import tsx --test test/fuzz/parser.test.ts
  */
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { OPEN_REGRESSIONS } from './knownIssues';
 import type { Parameters } from 'fast-check';
 
 export const ROOT = join(__dirname, '../..');
@@ -45,6 +46,9 @@ export function fixtureFiles(): string[] {
   return [...listDrvm(join(ROOT, 'examples')), ...listDrvm(join(ROOT, 'test/fixtures'))];
 }
 
+/** The fixtures as mutation seeds for the properties: open (todo) regressions left out. */
 export function fixtureTexts(): string[] {
-  return fixtureFiles().map((f) => readFileSync(f, 'utf8'));
+  return fixtureFiles()
+    .filter((f) => !OPEN_REGRESSIONS.has(basename(f)))
+    .map((f) => readFileSync(f, 'utf8'));
 }

@@ -9,11 +9,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse } from '../../server/src/core/parser';
+import { check } from '../../server/src/core/checker';
 import { lint } from '../../server/src/core/linter';
 import { applyEdits } from '../../server/src/core/fixes';
 import { LogParseError, parseLog } from '../../server/src/core/logs/index';
 import { readdirSync } from 'node:fs';
 import { ROOT, fixtureFiles } from './config';
+import { OPEN_REGRESSIONS } from './knownIssues';
 import { astRangeProblems, diagnosticProblems, fixKeepsSyntax } from './invariants';
 
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
@@ -25,6 +27,8 @@ interface Expectation {
   todo?: string;
   /** The generic "every quick fix keeps the syntax" check is done by this expectation instead. */
   coversFixes?: boolean;
+  /** The generic AST-range check is done by this expectation instead. */
+  coversAst?: boolean;
 }
 
 /** The specific outcome each regression file pins down. */
@@ -97,6 +101,27 @@ const EXPECTATIONS: Record<string, Expectation[]> = {
         'as a row with allocs 1, frees 0, diff -1 — an impossible PoolMon line, silently kept instead of a LogParseError naming line 9',
     },
   ],
+  'skipped-assign-misplaced.drvm': [
+    {
+      what: 'the local declared by skipped text stays inside its own block (every AST node inside its parent)',
+      check: (text) => assert.deepEqual(astRangeProblems(text, parse(text).script), []),
+      coversAst: true,
+      todo:
+        'known failure, parser (H1, found by the soak, seed 1914327969): after `if (chance(0%)))` the skipped then-block ' +
+        '`{ a = NULL; b = NULL; }` declares `b` through an ErrorStatement (offsets 75-76) that is appended to the NEXT block ' +
+        'parsed — the body of `else repeat 0 { … }` (105-130) — so a node lies outside its parent and out of source order',
+    },
+    {
+      what: 'one syntax error, and the routine still declares a, b and c',
+      check: (text) => {
+        const p = parse(text);
+        assert.equal(p.diagnostics.length, 1);
+        const c = check(p.script);
+        const locals = c.symbols.locals.get(p.script.routines[0]);
+        for (const n of ['a', 'b', 'c']) assert.ok(locals?.has(n), `${n} is a local`);
+      },
+    },
+  ],
   'stray-braces.drvm': [
     {
       what: 'a run of 200 stray `}` is one syntax error, and the scenario after it still parses',
@@ -125,6 +150,11 @@ describe('regressions and fixtures through the whole core', () => {
     const names = new Set([...files, ...logFiles].map((f) => basename(f)));
     assert.ok(files.some((f) => f.includes(join('fixtures', 'regressions'))));
     for (const name of Object.keys(EXPECTATIONS)) assert.ok(names.has(name), `${name} exists`);
+    const open = Object.entries(EXPECTATIONS)
+      .filter(([, es]) => es.some((e) => e.todo))
+      .map(([n]) => n)
+      .sort();
+    assert.deepEqual(open, [...OPEN_REGRESSIONS].sort(), 'knownIssues.ts lists exactly the fixtures with a todo expectation');
   });
 
   for (const file of files) {
@@ -133,7 +163,7 @@ describe('regressions and fixtures through the whole core', () => {
     it(`${name}: parse and lint keep every invariant; every quick fix applies without new syntax errors`, () => {
       const p = parse(text);
       assert.deepEqual(diagnosticProblems(text, p.diagnostics), []);
-      assert.deepEqual(astRangeProblems(text, p.script), []);
+      if (!(EXPECTATIONS[basename(file)] ?? []).some((e) => e.coversAst)) assert.deepEqual(astRangeProblems(text, p.script), []);
       const r = lint(text, { file: name });
       assert.deepEqual(r.internalErrors ?? [], []);
       assert.deepEqual(diagnosticProblems(text, r.diagnostics), []);
