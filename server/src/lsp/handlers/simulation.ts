@@ -214,11 +214,8 @@ export class SimulationService {
       worker.on('message', (m: WorkerMessage) => {
         if (m.type === 'progress') {
           if (progressToken !== undefined) {
-            void this.connection.sendProgress(WorkDoneProgress.type, progressToken, {
-              kind: 'report',
-              message: `${m.steps.toLocaleString('en-US')} steps`,
-              ...(job.maxSteps > 0 ? { percentage: Math.min(99, Math.floor((m.steps / job.maxSteps) * 100)) } : {}),
-            });
+            // No percentage: the length of a run is unknown until it ends (the step budget is a cap, not a forecast).
+            void this.connection.sendProgress(WorkDoneProgress.type, progressToken, { kind: 'report', message: `${m.steps.toLocaleString('en-US')} steps` });
           }
         } else if (m.type === 'done') {
           gotResult = true;

@@ -126,7 +126,10 @@ export function callContextAt(text: string, offset: number, limit = 2000): CallC
   let commas = 0;
   let argStart = offset;
   const stop = Math.max(0, offset - limit);
-  for (let i = offset - 1; i >= stop; i--) {
+  // Inside a tag being typed (`'a,b`): its characters are not punctuation.
+  const tag = tagAt(text, offset);
+  const from = tag && offset > tag.start ? tag.start : offset;
+  for (let i = from - 1; i >= stop; i--) {
     const c = text[i];
     if (c === "'" || c === '"') {
       // Skip back over a quoted literal on the same line.
