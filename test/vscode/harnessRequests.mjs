@@ -79,6 +79,23 @@ export async function handleHarnessRequest(page, req, { resultsDir, runName }) {
     await target.click({ timeout: 5000 });
     return { ok: true, text };
   }
+  if (req.kind === 'cancelProgress') {
+    // The progress notification of a run: read it, then press its Cancel button.
+    // A toast, or a row of the notification center (toasts are not shown in every mode).
+    const toast = page.locator('.notification-toast, .notifications-center .monaco-list-row').filter({ hasText: req.text });
+    try {
+      await toast.first().waitFor({ state: 'visible', timeout: req.timeoutMs ?? 20_000 });
+    } catch (e) {
+      await page.screenshot({ path: file });
+      const toasts = await page.locator('.notification-toast, .notifications-center .monaco-list-row').allTextContents().catch(() => []);
+      return { ok: false, error: `no progress notification "${req.text}" (toasts: ${JSON.stringify(toasts)}; see ${file})` };
+    }
+    await page.waitForTimeout(req.settleMs ?? 800);
+    const text = (await toast.first().textContent()) ?? '';
+    await page.screenshot({ path: file });
+    await toast.first().getByRole('button', { name: 'Cancel' }).click({ timeout: 5000 });
+    return { ok: true, text, file };
+  }
   if (req.kind === 'sidebar') {
     // The Pool Tracking container's tree rows, read from the workbench DOM.
     const side = page.locator('.part.sidebar');

@@ -3,7 +3,7 @@ import * as assert from 'node:assert';
 import * as vscode from 'vscode';
 import type { ImportLogResult, PoolFindResult } from '../../../server/src/protocol';
 import type { ReportRun } from '../../../client/webview/protocol';
-import { EXTENSION_ID, poolscope, reportRendered, waitFor, workspaceFile } from './helpers';
+import { EXTENSION_ID, harnessAvailable, harnessRequest, poolscope, reportRendered, waitFor, workspaceFile } from './helpers';
 
 const COMMANDS: Record<string, string> = {
   'poolscope.runScenario': 'Run Scenario…',
@@ -121,6 +121,24 @@ export function registerCommandTests(): void {
       }
       const run = await running;
       assert.strictEqual(run?.scenario, 'steady_reads', 'the first scenario of the active script');
+    });
+
+    test('a long run shows cancellable progress, and Cancel stops it', async function () {
+      if (!harnessAvailable()) this.skip();
+      const api = await poolscope();
+      const before = api.lastRun();
+      const started = Date.now();
+      const running = Promise.resolve(vscode.commands.executeCommand<ReportRun | undefined>('poolscope.runScenario', workspaceFile('slow.drvm').toString(), 'long_run'));
+      await vscode.commands.executeCommand('notifications.showList');
+      let finished: unknown = 'still running';
+      void running.then((r) => (finished = r ? `finished: ${r.scenario}` : 'finished without a result'));
+      const res = await harnessRequest<{ text: string }>({ kind: 'cancelProgress', name: 'progress', text: 'Running scenario long_run' });
+      assert.ok(res.ok, `${res.error} — the run: ${String(finished)} after ${Date.now() - started} ms`);
+      const run = await running;
+      assert.strictEqual(run, undefined, 'a cancelled run has no result');
+      assert.strictEqual(api.lastRun(), before, 'the last run is unchanged');
+      assert.ok(Date.now() - started < 30_000);
+      await vscode.commands.executeCommand('notifications.hideList');
     });
 
     test('the language server is restarted after it crashes', async () => {
