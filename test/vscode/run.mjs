@@ -338,8 +338,9 @@ async function runSuite(name, paths, { developmentPath, env }) {
 /** Builds the .vsix with vsce (no network) and installs it into the run's extensions dir. */
 async function installVsix(paths, dirs, env) {
   const vsix = join(dirs.base, 'poolscope.vsix');
-  log('vsix: packaging');
-  const pack = spawnSync(process.execPath, [join(root, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--skip-license', '--out', vsix], {
+  log('vsix: packaging (npm run package)');
+  // Exactly what users and the release run: `npm run package` (vsce, no network).
+  const pack = spawnSync('npm', ['run', '--silent', 'package', '--', '--out', vsix], {
     cwd: root,
     encoding: 'utf8',
     timeout: 180_000,
