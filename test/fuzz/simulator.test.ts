@@ -203,6 +203,32 @@ describe('simulator fuzz', () => {
     );
   });
 
+  it('PoolHitTag breaks are exactly the allocations and frees of that tag (2,000 runs)', () => {
+    let withBreaks = 0;
+    let runs = 0;
+    fc.assert(
+      fc.property(runArb, fc.constantFrom(...TAG_POOL.map((t) => t.slice(1, -1).padEnd(4, ' '))), (o, hitTag) => {
+        // Without `hittag` steps the tag is in force for the whole run.
+        const text = o.text.replace(/hittag [^;]*;/g, 'snapshot;');
+        const r = run(text, { seed: o.seed, hitTag, continueOnBugcheck: o.continueOnBugcheck, maxSteps: MAX_STEPS, maxHits: 1_000_000 });
+        if ('error' in r) return;
+        const row = r.result.poolused.find((x) => x.tag === hitTag);
+        const events = row ? row.nonPaged.allocs + row.nonPaged.frees + row.paged.allocs + row.paged.frees : 0;
+        assert.equal(r.result.hits.length + r.result.hitsDropped, events, `breaks for '${hitTag}'`);
+        assert.equal(r.result.hitsDropped, 0);
+        for (const h of r.result.hits) {
+          assert.equal(h.tag, hitTag);
+          assert.ok(h.stack.length > 0 && /^nt!/.test(h.stack[0].frame), 'the innermost frame is the API');
+        }
+        assert.equal(r.result.hits.filter((h) => h.event === 'alloc').length, row ? row.nonPaged.allocs + row.paged.allocs : 0);
+        runs++;
+        if (events > 0) withBreaks++;
+      }),
+      fcParams(2_000, 0.2),
+    );
+    assert.ok(withBreaks > runs / 10, `only ${withBreaks} of ${runs} runs had a break`);
+  });
+
   it('with every allocation failing (--low-resources 100) nothing is ever live', () => {
     fc.assert(
       fc.property(runArb, (o) => {
