@@ -66,6 +66,8 @@ export interface ProgramView {
   /** The call node at an offset (for messages). */
   callAt(offset: number): Call | undefined;
   rememberCall(call: Call): void;
+  /** Records that `target` can hold a block already freed by `free`. */
+  danglingIn(target: string, free: Call): void;
   /** The MmProbeAndLockPages call whose locked MDL can be stored in `global:g` / `list:L`, if any. */
   lockedIn(target: string): Call | undefined;
 }
@@ -265,9 +267,10 @@ export class RoutineWalk {
   }
 
   private isInert(id: string, s: ObjState): boolean {
-    const kind = this.origins.get(id)!.kind;
+    const origin = this.origins.get(id)!;
+    const kind = origin.kind;
     return (
-      (kind === 'alloc' || kind === 'listItem') &&
+      (kind === 'alloc' || kind === 'listItem' || (origin.kind === 'global' && origin.after !== undefined)) &&
       !isOwned(s.status) &&
       s.lockSite === undefined &&
       !s.aliases.some((a) => this.program.globals.has(a))
@@ -410,6 +413,8 @@ export class RoutineWalk {
 
   private push(list: string, v: string, w: World): World {
     return this.mapStates(w, v, (id, s) => {
+      // A freed pointer put into a list: whoever takes it out and frees it frees it twice.
+      if (s.status === 'freed' && s.freedAt) this.program.danglingIn(`list:${list}`, s.freedAt);
       if (!isOwned(s.status)) return [s];
       this.program.storeEdge(`list:${list}`, this.origins.get(id)!);
       return [{ ...s, status: 'escaped', to: `list:${list}` }];
@@ -539,6 +544,12 @@ export class RoutineWalk {
         s.status !== 'null' ? this.applyFates(id, s, nonNull, call, callee.name.name, frees, { global: g, entryFree }) : [s],
       );
     }
+    for (const [g, fates] of summary.globals) {
+      // The helper may have stored a new value in the global: follow it from here, as a value of
+      // the global whose possible blocks phase 2 knows (contents of `global:g`).
+      if ([...fates].every((f) => f === 'kept' || f === 'null')) continue;
+      out = this.create(out, `g:${g}@${call.range.start.offset}`, { kind: 'global', name: g, after: call }, { status: 'maybe', aliases: [g] });
+    }
     for (const l of summary.drains) this.summary.drains.add(l);
     for (const [g, c] of summary.danglingGlobals) if (!this.summary.danglingGlobals.has(g)) this.summary.danglingGlobals.set(g, c);
     return out;
@@ -601,7 +612,7 @@ export class RoutineWalk {
         return [s];
       }
       const origin = this.origins.get(id)!;
-      this.onRelease(id, [event], origin.kind === 'global' ? { call: event.call, chain: [] } : undefined);
+      this.onRelease(id, [event], origin.kind === 'global' && !origin.after ? { call: event.call, chain: [] } : undefined);
       return [{ ...s, status: 'freed', freedAt: event.call, to: undefined }];
     });
   }
@@ -628,7 +639,7 @@ export class RoutineWalk {
           break;
       }
     }
-    if (origin.kind === 'global' && entryGlobalFree && !this.summary.entryGlobalFrees.has(origin.name)) {
+    if (origin.kind === 'global' && !origin.after && entryGlobalFree && !this.summary.entryGlobalFrees.has(origin.name)) {
       this.summary.entryGlobalFrees.set(origin.name, entryGlobalFree);
     }
   }
@@ -850,7 +861,7 @@ export class RoutineWalk {
           for (const f of fates) if (f !== 'null') this.summary.params[origin.index].fates.add(f);
           break;
         case 'global':
-          this.summary.globals.set(origin.name, fates);
+          if (!origin.after) this.summary.globals.set(origin.name, fates);
           break;
         case 'listItem': {
           const nonNull = [...fates].filter((f) => f !== 'null');

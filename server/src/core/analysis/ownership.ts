@@ -28,7 +28,8 @@ export interface AllocationSite {
 export type Origin =
   | { kind: 'alloc'; site: AllocationSite }
   | { kind: 'param'; index: number; name: string }
-  | { kind: 'global'; name: string }
+  /** The value a global holds when the routine starts — or, with `after`, once that helper call has stored something new in it. */
+  | { kind: 'global'; name: string; after?: Call }
   | { kind: 'listItem'; list: string; via: 'pop' | 'foreach'; at: Range };
 
 /**

@@ -88,6 +88,8 @@ class ProgramAnalysis implements ProgramView {
   private readonly lines: LineMap;
   /** Globals / lists that can hold an MDL whose pages are locked, with the locking call. */
   private readonly lockedHolders = new Map<string, Call>();
+  /** Lists that can hold a block that was already freed when it was pushed, with that free. */
+  private readonly danglingHolders = new Map<string, Call>();
 
   constructor(
     private readonly script: Script,
@@ -101,8 +103,9 @@ class ProgramAnalysis implements ProgramView {
   }
 
   /**
-   * A first, syntactic pass: an MDL locked in a routine and then pushed into a list or assigned
-   * to a global keeps its pages locked there, so whoever takes it out must unlock it.
+   * A first, syntactic pass in statement order: an MDL locked in a routine (and not unlocked or
+   * reassigned before) that is pushed into a list or assigned to a global keeps its pages locked
+   * there, so whoever takes it out must unlock it.
    */
   private findLockedHolders(r: Routine): void {
     const locked = new Map<string, Call>();
@@ -115,6 +118,7 @@ class ProgramAnalysis implements ProgramView {
           const c = st.call;
           const a = c.args[0];
           if (c.callee.name === 'MmProbeAndLockPages' && a?.type === 'identifier' && !locked.has(a.name)) locked.set(a.name, c);
+          if (c.callee.name === 'MmUnlockPages' && a?.type === 'identifier') locked.delete(a.name);
           break;
         }
         case 'push': {
@@ -125,6 +129,7 @@ class ProgramAnalysis implements ProgramView {
         case 'assign': {
           const c = st.value.type === 'identifier' ? locked.get(st.value.name) : undefined;
           if (c && this.globals.has(st.target.name) && !this.lockedHolders.has(`global:${st.target.name}`)) this.lockedHolders.set(`global:${st.target.name}`, c);
+          if (!c) locked.delete(st.target.name);
           break;
         }
         case 'foreach':
@@ -141,6 +146,10 @@ class ProgramAnalysis implements ProgramView {
     };
     visit(r.body);
     for (const c of this.lockedHolders.values()) this.rememberCall(c);
+  }
+
+  danglingIn(target: string, free: Call): void {
+    if (!this.danglingHolders.has(target)) this.danglingHolders.set(target, free);
   }
 
   lockedIn(target: string): Call | undefined {
@@ -225,6 +234,18 @@ class ProgramAnalysis implements ProgramView {
     for (const s of this.summaries.values()) {
       for (const sf of s.storedFrees) {
         const key = `${sf.origin}:${sf.name}`;
+        const freedBefore = sf.origin === 'list' ? this.danglingHolders.get(key) : undefined;
+        if (freedBefore) {
+          this.add(`double:${sf.event.call.range.start.offset}`, {
+            rule: 'double-free',
+            severity: 'error',
+            range: sf.event.call.range,
+            message:
+              `${sf.event.api.name} frees a block taken out of list '${sf.name}', which can hold a block pushed after it was freed ` +
+              `at line ${freedBefore.range.start.line}: freeing it again is bug check 0xC2 / 0x07 (BAD_POOL_CALLER, block already freed).`,
+            related: [related(freedBefore.range, 'freed here, then pushed into the list')],
+          });
+        }
         const sites = contents.get(key);
         if (!sites || sites.size === 0) continue;
         let view = views.get(key);
@@ -318,8 +339,8 @@ class ProgramAnalysis implements ProgramView {
           `it must be released with ${right}. Driver Verifier bug checks ${irp ? '0xC4 / 0x105 (ExFreePool on an IRP)' : '0xC2 / 0x99 (BAD_POOL_CALLER, invalid address)'}.`,
         related: wrongKind.slice(0, MAX_RELATED).map((w) => related(w.call.range, `${blockNoun(w)} allocated here`)),
       });
-      return;
     }
+    // A holder with blocks of several kinds can also hand this free a pool block of another tag.
     if (api.releases?.tagArg === undefined || event.tag === undefined) return;
     const wrongTags = [...view.poolTags.keys()].filter((t) => t !== event.tag);
     if (wrongTags.length === 0) return;
