@@ -25,22 +25,34 @@ function tagOf(i: number): string {
   return 'B' + a[Math.floor(i / 2704) % 52] + a[Math.floor(i / 52) % 52] + a[i % 52];
 }
 
-/** A script of about `lines` lines: helpers, DPCs and work items that allocate, free, queue. */
-export function generateScript(lines: number): string {
-  const out: string[] = ['driver "Bench.sys";', 'global g_Ctx;', 'list g_Pending, g_Done;', ''];
+/**
+ * A script of about `lines` lines: groups of ten routines (nine helpers calling each other and a
+ * DPC), each group with its own pending list — like a driver made of many modules, each with
+ * its own queue. Every helper allocates with its own tag, frees on a `chance` path, pushes the
+ * block to its group's list; every DPC allocates, calls into its group and frees what it pops.
+ * With `sharedList`, every routine pushes to one list instead (the worst case for the
+ * "what may this list hold" analysis).
+ */
+export function generateScript(lines: number, sharedList = false): string {
+  const groups = Math.max(1, Math.ceil(lines / 110));
+  const listName = (i: number): string => (sharedList ? 'g_Pending' : `g_Pending${Math.floor(i / 10)}`);
+  const out: string[] = ['driver "Bench.sys";', 'global g_Ctx;'];
+  out.push(sharedList ? 'list g_Pending;' : `list ${Array.from({ length: groups }, (_, g) => `g_Pending${g}`).join(', ')};`, '');
   out.push('entry DriverEntry {', "    g_Ctx = ExAllocatePool2(POOL_FLAG_NON_PAGED, 0x200, 'BCtx');", '}', '');
-  out.push('unload DriverUnload {', "    foreach p in g_Pending { ExFreePoolWithTag(p, 'BAAA'); }", '    ExFreePool(g_Ctx);', '}', '');
+  out.push('unload DriverUnload {');
+  for (let g = 0; g < (sharedList ? 1 : groups); g++) out.push(`    foreach p in ${listName(g * 10)} { ExFreePool(p); }`);
+  out.push('    ExFreePool(g_Ctx);', '}', '');
   out.push('dispatch IRP_MJ_READ ReadDispatch {', '    Helper0(g_Ctx);', '}', '');
   let i = 0;
   while (out.length < lines - 12) {
     const tag = tagOf(i);
     if (i % 10 === 9) {
       out.push(`dpc Dpc${i} {`, `    s = ExAllocatePool2(POOL_FLAG_NON_PAGED, ${64 + (i % 7)}, '${tag}');`, `    if (s == NULL) return;`);
-      out.push(`    Helper${i - 1}(s);`, `    b = pop g_Pending;`, `    if (b != NULL) ExFreePool(b);`, '}', '');
+      out.push(`    Helper${i - 1}(s);`, `    b = pop ${listName(i)};`, `    if (b != NULL) ExFreePool(b);`, '}', '');
     } else {
       out.push(`routine Helper${i}(p) {`, `    b = ExAllocatePool2(POOL_FLAG_NON_PAGED, ${16 + (i % 100)}, '${tag}');`, '    if (b == NULL) return;');
       out.push('    if (chance(5%)) {', `        ExFreePoolWithTag(b, '${tag}');`, '        return;', '    }');
-      out.push('    push g_Pending, b;', i > 0 && i % 10 !== 0 ? `    Helper${i - 1}(p);` : '    KeAcquireSpinLock(L);', i > 0 && i % 10 !== 0 ? '' : '    KeReleaseSpinLock(L);', '}', '');
+      out.push(`    push ${listName(i)}, b;`, i > 0 && i % 10 !== 0 ? `    Helper${i - 1}(p);` : '    KeAcquireSpinLock(L);', i > 0 && i % 10 !== 0 ? '' : '    KeReleaseSpinLock(L);', '}', '');
     }
     i++;
   }

@@ -72,6 +72,17 @@ export class TestClient {
   /** What `workspace/configuration` answers for section `poolscope`. */
   settings: Record<string, unknown> = {};
   stderr = '';
+  private readonly stderrWaiters: Array<() => void> = [];
+
+  /** Resolves once the server's stderr matches `re`. */
+  async waitForStderr(re: RegExp, timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!re.test(this.stderr)) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for stderr ${re}: ${this.stderr.slice(-300)}`);
+      await withTimeout(new Promise<void>((r) => this.stderrWaiters.push(r)), left, `stderr ${re}`).catch(() => undefined);
+    }
+  }
   private readonly waiters: Array<Waiter<{ method: string; params: unknown }>> = [];
   private versions = new Map<string, number>();
   exited: Promise<number | null>;
@@ -90,7 +101,10 @@ export class TestClient {
     const child = spawn(process.execPath, [CLI, 'lsp', '--stdio', ...(options.args ?? [])], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     const client = new TestClient(child, connection);
-    child.stderr!.on('data', (d: Buffer) => (client.stderr += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => {
+      client.stderr += d.toString();
+      for (const w of client.stderrWaiters.splice(0)) w();
+    });
     // Every other notification (poolscope/validated, poolscope/hitTagChanged, window/logMessage …).
     (connection as unknown as { onNotification(h: (method: string, params: unknown) => void): void }).onNotification((method, params) =>
       client.record(method, params),

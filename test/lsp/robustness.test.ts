@@ -35,6 +35,16 @@ describe('robustness', () => {
     await alive();
   });
 
+  test('a corrupt header (none, or a non-numeric Content-Length) costs that message, not the session', async () => {
+    client.process.stdin!.write('Garbage-Header: 1\r\n\r\n');
+    await alive();
+    client.process.stdin!.write('Content-Length: xyz\r\n\r\n{}');
+    await alive();
+    client.process.stdin!.write('random bytes without any header at all\n');
+    await alive();
+    await client.waitForStderr(/skipped \d+ bytes of malformed input \(a header without a valid Content-Length\)/);
+  });
+
   test('a valid JSON message that is not JSON-RPC, and an unknown method, are answered or ignored', async () => {
     const junk = '{"hello":"world"}';
     client.process.stdin!.write(`Content-Length: ${Buffer.byteLength(junk)}\r\n\r\n${junk}`);

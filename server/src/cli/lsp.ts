@@ -31,9 +31,10 @@ export const lspCommand: Command = async (args, io) => {
   }
   const { createConnection, ProposedFeatures } = await import('vscode-languageserver/node');
   const { startServer } = await import('../lsp/server');
-  const { installProcessGuards, serverConnectionOptions } = await import('../lsp/transport');
+  const { guardedStdin, installProcessGuards, serverConnectionOptions } = await import('../lsp/transport');
   installProcessGuards();
-  const connection = createConnection(ProposedFeatures.all, process.stdin, process.stdout, serverConnectionOptions);
+  const report = (m: string): void => void process.stderr.write(m + '\n');
+  const connection = createConnection(ProposedFeatures.all, guardedStdin(report), process.stdout, serverConnectionOptions);
   startServer(connection, { debounceMs: delay });
   // The server runs until the client sends `exit` (or closes stdin); never resolve.
   return new Promise<number>(() => undefined);

@@ -5,8 +5,11 @@
  */
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { startServer } from './server';
-import { installProcessGuards, serverConnectionOptions } from './transport';
+import { guardedStdin, installProcessGuards, serverConnectionOptions } from './transport';
 
 installProcessGuards();
-const connection = createConnection(ProposedFeatures.all, serverConnectionOptions);
+const report = (m: string): void => void process.stderr.write(m + '\n');
+const connection = process.argv.includes('--stdio')
+  ? createConnection(ProposedFeatures.all, guardedStdin(report), process.stdout, serverConnectionOptions)
+  : createConnection(ProposedFeatures.all, serverConnectionOptions);
 startServer(connection);

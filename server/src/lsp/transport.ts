@@ -1,5 +1,6 @@
 /** Connection options and process-level safety nets shared by every way of starting the server. */
 import { LSPErrorCodes, type ConnectionOptions, type Message, type ResponseMessage } from 'vscode-languageserver/node';
+import { FrameGuard } from './framing';
 
 /**
  * A request cancelled before it was dispatched is answered at once with RequestCancelled
@@ -38,4 +39,11 @@ export function installProcessGuards(): void {
   // Stray console output must not corrupt a stdio protocol stream.
   console.log = (...args: unknown[]) => process.stderr.write(args.map(String).join(' ') + '\n');
   console.info = console.log;
+}
+
+/** stdin behind a FrameGuard: a corrupt header costs one message, not the session. */
+export function guardedStdin(report: (message: string) => void): NodeJS.ReadableStream {
+  const guard = new FrameGuard(report);
+  process.stdin.pipe(guard);
+  return guard;
 }
