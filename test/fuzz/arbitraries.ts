@@ -175,7 +175,7 @@ const condition = fc.oneof(
   pick(PERCENTS).map((p) => `chance(${p})`),
 );
 
-/** Statements nested up to `depth`, indented by `indent`. */
+/** Statements nested up to `depth` levels of compound statements. */
 function statementArb(ctx: Ctx, depth: number): fc.Arbitrary<string> {
   const simple = fc.oneof({ weight: 6, arbitrary: plainStatements[`${ctx.opts.runnable}`] }, { weight: 1, arbitrary: helperCall(ctx) });
   if (depth <= 0) return simple;
@@ -252,7 +252,8 @@ function scenarioStepArb(depth: number, majors: readonly string[], maxRepeat: nu
  */
 export function scriptArb(options: ScriptOptions = {}): fc.Arbitrary<string> {
   const opts: Required<ScriptOptions> = { recursion: true, depth: 3, maxStatements: 4, maxRepeat: 5, runnable: false, ...options };
-  const maybe = (a: fc.Arbitrary<string>, freq = 1) => (opts.runnable ? a : fc.option(a, { freq, nil: undefined }));
+  // fc.option's `freq`: one value in `freq` is nil (so 1 would mean always nil).
+  const maybe = (a: fc.Arbitrary<string>, freq = 2) => (opts.runnable ? a : fc.option(a, { freq, nil: undefined }));
   const helperCtx = (i: number): Ctx => ({
     helpers: opts.recursion ? HELPERS : HELPERS.slice(i + 1),
     opts,
