@@ -140,8 +140,10 @@ export interface ServerStatus {
   analysisWorkerAlive: boolean;
   /** The document version being analysed now, if any. */
   analysing: { uri: string; version: number } | null;
-  /** Resident set size of the server process. */
+  /** Resident set size of the server process (all threads). */
   rssBytes: number;
+  /** JavaScript heap in use on the main thread. */
+  heapUsedBytes: number;
 }
 
 export const ServerStatusRequest = new RequestType<void, ServerStatus, void>('poolscope/serverStatus');

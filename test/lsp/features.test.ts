@@ -259,3 +259,18 @@ describe('editing features', () => {
     assert.deepEqual(lenses[2].command?.arguments, [LEAKY_URI, 'timer']);
   });
 });
+
+test('untrusted workspace: poolscope.pooltagFile is not read', async () => {
+  const { client } = await TestClient.start({ initializationOptions: { workspaceTrusted: false } });
+  try {
+    client.settings = { pooltagFile: 'test/lsp/fixtures/pooltag.txt' };
+    await client.open(LEAKY_URI, LEAKY_TEXT);
+    await client.diagnosticsFor(LEAKY_URI, 1);
+    const h = (await client.connection.sendRequest(HoverRequest.type, { textDocument: doc, position: positionOf(LEAKY_TEXT, "'Tron'", 2) })) as Hover;
+    const text = (h.contents as MarkupContent).value;
+    assert.ok(text.includes('ed nt!poolhittag 0x6e6f7254'));
+    assert.ok(!text.includes('Tron statistics block'), 'no owner from a file named by an untrusted workspace');
+  } finally {
+    await client.stop();
+  }
+});

@@ -55,8 +55,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const host = new AnalysisHost(options.workerDir ?? __dirname, log);
   const validator = new Validator(connection, workspace, settings, host, options.debounceMs ?? DEFAULT_DEBOUNCE_MS);
   const pooltagFiles = new PoolTagFiles<PoolTagDatabase>(parsePoolTagFile, log);
+  /** In an untrusted workspace (initializationOptions.workspaceTrusted === false), workspace settings name no files to read. */
+  let workspaceTrusted = true;
   const pooltagFor = async (uri: string | undefined): Promise<PoolTagDatabase | undefined> => {
-    if (!uri) return undefined;
+    if (!uri || !workspaceTrusted) return undefined;
     const s = await settings.get(uri);
     return pooltagFiles.load(s.pooltagFile, uri, workspace.workspaceFolders);
   };
@@ -98,7 +100,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     simulations.workDoneProgressSupported = !!caps.window?.workDoneProgress;
     workspace.workspaceFolders = (params.workspaceFolders ?? []).map((f) => f.uri);
     if (!workspace.workspaceFolders.length && params.rootUri) workspace.workspaceFolders = [params.rootUri];
-    const init = params.initializationOptions as { diagnosticsDelay?: unknown } | undefined;
+    const init = params.initializationOptions as { diagnosticsDelay?: unknown; workspaceTrusted?: unknown } | undefined;
+    workspaceTrusted = init?.workspaceTrusted !== false;
     if (typeof init?.diagnosticsDelay === 'number' && init.diagnosticsDelay >= 0) validator.debounceMs = init.diagnosticsDelay;
     const prepareSupport = !!caps.textDocument?.rename?.prepareSupport;
     return {

@@ -112,6 +112,7 @@ export class SimulationService {
       analysisWorkerAlive: this.analysisState().workerAlive,
       analysing: this.analysisState().current,
       rssBytes: process.memoryUsage().rss,
+      heapUsedBytes: process.memoryUsage().heapUsed,
     };
   }
 
