@@ -127,4 +127,21 @@ describe('linter configuration fuzz', () => {
       fcParams(1_000, 0.1),
     );
   });
+
+  it('CRLF line breaks give the same findings at the same lines and columns as LF (1,000 inputs)', () => {
+    fc.assert(
+      fc.property(scriptArb({ depth: 2, maxStatements: 3 }), (text) => {
+        const crlf = text.replace(/\n/g, '\r\n');
+        const at = (ds: Diagnostic[]) =>
+          ds.map((d) => `${d.rule} ${d.range.start.line}:${d.range.start.column}-${d.range.end.line}:${d.range.end.column} ${d.message}`).sort();
+        const lf = lint(text, { file: 'fuzz.drvm' });
+        const cr = lint(crlf, { file: 'fuzz.drvm' });
+        assert.deepEqual(at(cr.diagnostics), at(lf.diagnostics));
+        assert.deepEqual(diagnosticProblems(crlf, cr.diagnostics), []);
+        // Fixes keep the file's line breaks: no bare LF inserted into a CRLF file.
+        for (const d of cr.diagnostics) for (const f of d.fixes ?? []) for (const e of f.edits) assert.doesNotMatch(e.newText, /(^|[^\r])\n/, `fix "${f.title}" inserts a bare LF`);
+      }),
+      fcParams(1_000, 0.1),
+    );
+  });
 });
