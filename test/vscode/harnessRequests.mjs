@@ -73,11 +73,21 @@ export async function handleHarnessRequest(page, req, { resultsDir, runName }) {
       await page.waitForTimeout(200);
     }
     if (!frame) return { ok: false, error: `no ${req.selector} in the Pool Report page` };
-    const target = frame.locator(req.selector).first();
-    await target.scrollIntoViewIfNeeded({ timeout: 5000 });
-    const text = await target.textContent();
-    await target.click({ timeout: 5000 });
-    return { ok: true, text };
+    // The page may re-render under us (a theme change, a late message): retry on a detached node.
+    let lastError;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        const target = frame.locator(req.selector).first();
+        await target.scrollIntoViewIfNeeded({ timeout: 5000 });
+        const text = await target.textContent({ timeout: 5000 });
+        await target.click({ timeout: 5000 });
+        return { ok: true, text };
+      } catch (e) {
+        lastError = e;
+        await page.waitForTimeout(300);
+      }
+    }
+    return { ok: false, error: String(lastError?.message ?? lastError) };
   }
   if (req.kind === 'cancelProgress') {
     // The progress notification of a run: read it, then press its Cancel button.

@@ -249,7 +249,7 @@ async function launchBrowser(paths, dirs) {
  * extension host, and waits for `codeAutomationExit`. Meanwhile it answers the suite's
  * screenshot / DOM-check requests (test/vscode/harnessRequests.mjs).
  */
-async function runSuite(name, paths, { developmentPath, env }) {
+async function runSuite(name, paths, { developmentPath, env, phases = ['main'] }) {
   log(`${name}: preparing`);
   const dirs = prepareDirs(name);
   const fullEnv = envFor(dirs, env);
@@ -284,54 +284,64 @@ async function runSuite(name, paths, { developmentPath, env }) {
   });
   page.on('pageerror', (e) => process.env.POOLSCOPE_VSCODE_VERBOSE && log(`pageerror: ${e.message}`));
 
-  await page.goto(url, { timeout: 60_000 });
-  log(`${name}: workbench opened, suite running`);
-
   mkdirSync(resultsDir, { recursive: true });
   const handled = new Set();
-  const deadline = Date.now() + SUITE_TIMEOUT_MS;
-  while (exitInfo === null && Date.now() < deadline) {
-    for (const f of readdirSync(dirs.handshake)) {
-      if (!f.startsWith('req-') || !f.endsWith('.json') || handled.has(f)) continue;
-      handled.add(f);
-      const req = JSON.parse(readFileSync(join(dirs.handshake, f), 'utf8'));
-      let res;
-      try {
-        res = await handleHarnessRequest(page, req, { resultsDir, runName: name });
-      } catch (e) {
-        res = { ok: false, error: String(e?.stack ?? e) };
-      }
-      log(`${name}: request ${req.kind} ${req.name ?? ''} → ${res.ok ? 'ok' : `FAILED ${res.error ?? ''}`}`);
-      const out = join(dirs.handshake, f.replace(/^req-/, 'res-'));
-      writeFileSync(`${out}.tmp`, JSON.stringify(res));
-      renameSync(`${out}.tmp`, out); // the suite never reads half a file
-    }
-    await sleep(150);
-  }
+  // Phases: the suite, then (dev) a reload of the window, after which the suite runs again in
+  // its "restore" phase and checks what VS Code restored (the Pool Report panel).
+  for (const phase of phases) {
+    lines.length = 0;
+    exitInfo = null;
+    writeFileSync(join(dirs.handshake, 'phase'), phase);
+    if (phase === phases[0]) await page.goto(url, { timeout: 60_000 });
+    else await page.reload({ timeout: 60_000 });
+    log(`${name}/${phase}: workbench opened, suite running`);
 
-  const output = lines.join('\n');
-  // Only what the suite printed (mocha's spec reporter), not the workbench's own chatter.
-  const begin = output.lastIndexOf('@@poolscope-begin');
-  const suiteOutput = (begin >= 0 ? output.slice(begin + '@@poolscope-begin'.length) : output)
-    .split('\n')
-    .filter((l) => !l.startsWith('@@poolscope-results') && !/ENOTFOUND open-vsx\.org|^\s+at async .*workbench\.js/.test(l))
-    .join('\n');
-  console.log(`\n--- ${name} suite output${suiteOutput.trimEnd()}`);
-  if (exitInfo === null) {
-    writeFileSync(join(resultsDir, `${name}-timeout.png`), await page.screenshot().catch(() => Buffer.alloc(0)));
-    throw new Error(`${name}: the suite did not finish within ${SUITE_TIMEOUT_MS / 1000} s`);
+    const deadline = Date.now() + SUITE_TIMEOUT_MS;
+    while (exitInfo === null && Date.now() < deadline) {
+      for (const f of readdirSync(dirs.handshake)) {
+        if (!f.startsWith('req-') || !f.endsWith('.json') || handled.has(`${phase}/${f}`)) continue;
+        handled.add(`${phase}/${f}`);
+        const req = JSON.parse(readFileSync(join(dirs.handshake, f), 'utf8'));
+        let res;
+        try {
+          res = await handleHarnessRequest(page, req, { resultsDir, runName: name });
+        } catch (e) {
+          res = { ok: false, error: String(e?.stack ?? e) };
+        }
+        log(`${name}: request ${req.kind} ${req.name ?? ''} → ${res.ok ? 'ok' : `FAILED ${res.error ?? ''}`}`);
+        const out = join(dirs.handshake, f.replace(/^req-/, 'res-'));
+        writeFileSync(`${out}.tmp`, JSON.stringify(res));
+        renameSync(`${out}.tmp`, out); // the suite never reads half a file
+      }
+      await sleep(150);
+    }
+    // Requests are numbered per extension host: clear them before the next phase.
+    for (const f of readdirSync(dirs.handshake)) if (/^(req|res)-/.test(f)) rmSync(join(dirs.handshake, f), { force: true });
+
+    const output = lines.join('\n');
+    // Only what the suite printed (mocha's spec reporter), not the workbench's own chatter.
+    const begin = output.lastIndexOf('@@poolscope-begin');
+    const suiteOutput = (begin >= 0 ? output.slice(begin + '@@poolscope-begin'.length) : output)
+      .split('\n')
+      .filter((l) => !l.startsWith('@@poolscope-results') && !/ENOTFOUND open-vsx\.org|^\s+at async .*workbench\.js/.test(l))
+      .join('\n');
+    console.log(`\n--- ${name}/${phase} suite output${suiteOutput.trimEnd()}`);
+    if (exitInfo === null) {
+      writeFileSync(join(resultsDir, `${name}-${phase}-timeout.png`), await page.screenshot().catch(() => Buffer.alloc(0)));
+      throw new Error(`${name}/${phase}: the suite did not finish within ${SUITE_TIMEOUT_MS / 1000} s`);
+    }
+    const m = /@@poolscope-results (\{.*\})/.exec(output);
+    if (!m) {
+      const hostLogs = (exitInfo.logs ?? []).map((l) => `${l.relativePath}:\n${l.contents}`).join('\n').slice(-6000);
+      throw new Error(`${name}/${phase}: the suite exited with code ${exitInfo.code} without reporting results\n${hostLogs}\n${server.output().slice(-3000)}`);
+    }
+    const r = JSON.parse(m[1]);
+    if (r.passed + r.failed === 0) throw new Error(`${name}/${phase}: no test ran`);
+    totalPassed += r.passed;
+    totalFailed += r.failed;
+    if (exitInfo.code !== 0 && r.failed === 0) totalFailed++;
+    log(`${name}/${phase}: ${r.passed} passed, ${r.failed} failed (exit ${exitInfo.code})`);
   }
-  const m = /@@poolscope-results (\{.*\})/.exec(output);
-  if (!m) {
-    const hostLogs = (exitInfo.logs ?? []).map((l) => `${l.relativePath}:\n${l.contents}`).join('\n').slice(-6000);
-    throw new Error(`${name}: the suite exited with code ${exitInfo.code} without reporting results\n${hostLogs}\n${server.output().slice(-3000)}`);
-  }
-  const r = JSON.parse(m[1]);
-  if (r.passed + r.failed === 0) throw new Error(`${name}: no test ran`);
-  totalPassed += r.passed;
-  totalFailed += r.failed;
-  if (exitInfo.code !== 0 && r.failed === 0) totalFailed++;
-  log(`${name}: ${r.passed} passed, ${r.failed} failed (exit ${exitInfo.code})`);
   await cleanup();
 }
 
@@ -366,7 +376,7 @@ async function main() {
   }
   if (!existsSync(join(root, 'out', 'test', 'vscode', 'suite', 'index.js'))) throw new Error('the suite bundle is missing');
 
-  if (RUN_DEV) await runSuite('dev', paths, { developmentPath: root, env: { POOLSCOPE_TEST_MODE: 'dev' } });
+  if (RUN_DEV) await runSuite('dev', paths, { developmentPath: root, env: { POOLSCOPE_TEST_MODE: 'dev' }, phases: GREP ? ['main'] : ['main', 'restore'] });
   if (RUN_VSIX) {
     // The installed extension must be the one under test, so the development path is a
     // minimal host extension that contributes nothing (the suite needs one to run).

@@ -6,6 +6,8 @@
  * esbuild bundles this file with every suite, so the suites are functions registered here
  * after mocha has installed its `suite`/`test` globals (a bundle cannot `require` a glob).
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Mocha from 'mocha';
 import { registerCommandTests } from './commands.test';
 import { registerDiagnosticsTests } from './diagnostics.test';
@@ -13,6 +15,7 @@ import { registerHitTagTests } from './hitTag.test';
 import { registerHostileTests } from './hostile.test';
 import { registerQuickFixTests } from './quickFix.test';
 import { registerReportTests } from './report.test';
+import { registerRestoreTests } from './restore.test';
 import { registerSmokeTests } from './smoke.test';
 import { registerViewTests } from './views.test';
 import { registerVsixTests } from './vsix.test';
@@ -22,13 +25,22 @@ function mode(): string {
   return process.env.POOLSCOPE_TEST_MODE ?? 'dev';
 }
 
+/** The code-server harness reloads the window once; the suite then checks what was restored. */
+function phase(): string {
+  const dir = process.env.POOLSCOPE_HARNESS_DIR;
+  const file = dir ? join(dir, 'phase') : '';
+  return file && existsSync(file) ? readFileSync(file, 'utf8').trim() : 'main';
+}
+
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 60_000, reporter: 'spec' });
   const grep = process.env.POOLSCOPE_TEST_GREP;
   if (grep) mocha.grep(grep);
   mocha.suite.emit('pre-require', globalThis, 'poolscope-suite', mocha);
   registerSmokeTests(mode());
-  if (mode() === 'vsix') {
+  if (phase() === 'restore') {
+    registerRestoreTests();
+  } else if (mode() === 'vsix') {
     registerVsixTests();
   } else {
     // Order matters a little: later suites change the last run and the report.
