@@ -54,7 +54,20 @@ export function usageChart(timeline: TimelinePoint[]): { element: HTMLElement; s
     data,
     host,
   );
+  // Follow the panel's width (the chart is drawn on a canvas of fixed size).
+  const resize = new ResizeObserver(() => {
+    const width = Math.max(320, Math.min(1100, section.clientWidth - 8));
+    if (Math.abs(width - plot.width) > 4) plot.setSize({ width, height: 260 });
+  });
+  resize.observe(section);
   const labels = timeline.filter((p) => p.label !== null);
   if (labels.length) section.appendChild(h('p', { class: 'snapshots' }, 'Snapshots: ', labels.map((p) => `${p.label} (step ${p.step})`).join(', ')));
-  return { element: section, series: tags.length, dispose: () => plot.destroy() };
+  return {
+    element: section,
+    series: tags.length,
+    dispose: () => {
+      resize.disconnect();
+      plot.destroy();
+    },
+  };
 }

@@ -3,6 +3,7 @@
  * debugger log). Strict CSP with a nonce, only local resources (dist/ and media/), state kept
  * by the page with setState and restored after a reload through the panel serializer.
  */
+import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { RenderReportRequest } from '../../../server/src/protocol';
 import type { FromWebview, ImportedLog, RenderedReportState, ReportRun, ReportViewState, ToWebview } from '../../webview/protocol';
@@ -181,11 +182,10 @@ export class ReportPanel implements vscode.Disposable {
   }
 }
 
+/** 32 random alphanumerics (node:crypto: VS Code 1.82's Node 18 has no global `crypto`). */
 function makeNonce(): string {
   const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  const bytes = new Uint8Array(32);
-  globalThis.crypto.getRandomValues(bytes);
-  return [...bytes].map((b) => chars[b % chars.length]).join('');
+  return [...randomBytes(32)].map((b) => chars[b % chars.length]).join('');
 }
 
 /** An imported log as `!poolused` prints it. */
