@@ -136,6 +136,7 @@ describe('editing features', () => {
     const uri = pathToFileURL(`${ROOT}/test/lsp/fixtures-sig.drvm`).href;
     const text = 'routine Helper(p, q) { }\nentry E {\n    b = ExAllocatePool2(POOL_FLAG_PAGED, 16, \'Ab\n    Helper(b, \n}\n';
     await client.open(uri, text);
+    await client.diagnosticsFor(uri, 1);
     const api = await client.connection.sendRequest(SignatureHelpRequest.type, { textDocument: { uri }, position: positionOf(text, "16, 'Ab", 4) });
     assert.ok(api);
     assert.equal(api.signatures[0].label, 'ExAllocatePool2(Flags, NumberOfBytes, Tag)');

@@ -104,7 +104,8 @@ export class PoolTagFiles<Db> {
       this.cache.set(path, { mtimeMs: st.mtimeMs, db });
       return db;
     } catch (e) {
-      this.log(`poolscope: cannot read poolscope.pooltagFile '${path}': ${(e as Error).message}`);
+      // Said once per path until it becomes readable, not on every hover.
+      if (this.cache.get(path)?.mtimeMs !== -1) this.log(`poolscope: cannot read poolscope.pooltagFile '${path}': ${(e as Error).message}`);
       this.cache.set(path, { mtimeMs: -1, db: undefined });
       return undefined;
     }

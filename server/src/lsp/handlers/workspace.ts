@@ -27,10 +27,20 @@ export class Workspace {
 
   /**
    * For requests that look names up (hover, completion, signature help): the last model of any
-   * version, without waiting — unless the document has never been analysed at all.
+   * version, without waiting — unless the document has never been analysed, and then for at
+   * most `maxWaitMs`.
    */
-  async namesModel(uri: string): Promise<DocumentModel | undefined> {
-    return this.models.get(uri) ?? (await this.currentModel(uri));
+  async namesModel(uri: string, maxWaitMs = 250): Promise<DocumentModel | undefined> {
+    const last = this.models.get(uri);
+    if (last) return last;
+    // A first analysis of a large file can take seconds: answer without names rather than wait.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), maxWaitMs)));
+    try {
+      return await Promise.race([this.currentModel(uri), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The model of the document's current version (analysed now if needed). */
