@@ -150,6 +150,20 @@ export function astRangeProblems(text: string, root: unknown): string[] {
   return out;
 }
 
+/**
+ * Runs `fn`; when it takes longer than `boundMs`, runs it twice more and reports the fastest
+ * time. A real blow-up is slow every time; a GC pause or a busy shared machine is not, and must
+ * not fail a property (the soak found a 1.1 s lint of a script that lints in 2 ms).
+ */
+export function timedStable<T>(fn: () => T, boundMs: number): { value: T; ms: number } {
+  let r = timed(fn);
+  for (let i = 0; i < 2 && r.ms >= boundMs; i++) {
+    const again = timed(fn);
+    if (again.ms < r.ms) r = again;
+  }
+  return r;
+}
+
 /** Runs `fn` and returns its result with the elapsed milliseconds. */
 export function timed<T>(fn: () => T): { value: T; ms: number } {
   const t0 = performance.now();

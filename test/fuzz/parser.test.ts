@@ -13,7 +13,7 @@ import { parse } from '../../server/src/core/parser';
 import { tokenize } from '../../server/src/core/lexer';
 import { anyScriptArb, scriptArb, splitTokens } from './arbitraries';
 import { fcParams, fixtureTexts } from './config';
-import { astRangeProblems, diagnosticProblems, timed } from './invariants';
+import { astRangeProblems, diagnosticProblems, timedStable } from './invariants';
 
 const fixtures = fixtureTexts();
 /** A small script's parse taking longer than this is a hang or a quadratic blow-up. */
@@ -28,7 +28,7 @@ describe('parser fuzz', () => {
     let slowest = 0;
     fc.assert(
       fc.property(anyScriptArb(fixtures, { depth: 2, maxStatements: 3 }), (text) => {
-        const { value: r, ms } = timed(() => parse(text));
+        const { value: r, ms } = timedStable(() => parse(text), PER_INPUT_MS);
         slowest = Math.max(slowest, ms);
         assert.ok(ms < PER_INPUT_MS, `parse took ${ms.toFixed(0)} ms`);
         assert.equal(r.script.type, 'script');

@@ -20,7 +20,7 @@ import type { SimulationOptions } from '../../server/src/core/simulator/contract
 import type { SimulationResult } from '../../server/src/core/simulator/result';
 import { scriptArb, TAG_POOL } from './arbitraries';
 import { fcParams } from './config';
-import { timed } from './invariants';
+import { timedStable } from './invariants';
 
 const MAX_STEPS = 5_000;
 
@@ -163,7 +163,7 @@ describe('simulator fuzz', () => {
           maxHits: o.maxHits,
           scenario: parse(o.text).script.scenarios[o.scenarioIndex]?.name,
         };
-        const { value: r, ms } = timed(() => run(o.text, options));
+        const { value: r, ms } = timedStable(() => run(o.text, options), 2_000);
         assert.ok(ms < 2_000, `simulate took ${ms.toFixed(0)} ms`);
         if ('error' in r) {
           stopped++;
