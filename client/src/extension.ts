@@ -70,6 +70,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<PoolSc
     extensionPath: context.extensionPath,
     serverState: () => server.state,
     serverPid: () => server.serverPid,
+    restartServerFrom: (module) => server.restartWith(module ?? context.asAbsolutePath('dist/server.js')),
     lastRun: () => runs.lastRun,
     hitTag: () => hitTag.state,
     snapshot: (view, depth = 0) => snapshotTree<unknown>((view === 'scenarios' ? scenarios : view === 'poolUsed' ? poolUsed : hitTagView) as vscode.TreeDataProvider<unknown>, depth),

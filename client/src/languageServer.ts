@@ -36,7 +36,7 @@ export class LanguageServerConnection implements vscode.Disposable {
   readonly onDidChangeState = this.stateChanged.event;
   private readonly disposables: vscode.Disposable[] = [];
   private crashes: number[] = [];
-  private readonly serverModule: string;
+  private serverModule: string;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel('PoolScope Language Server');
@@ -55,6 +55,12 @@ export class LanguageServerConnection implements vscode.Disposable {
   /** The running client, for requests; undefined while the server is not running. */
   get languageClient(): LanguageClient | undefined {
     return this.serverState === 'running' ? this.client : undefined;
+  }
+
+  /** Points the connection at another server module (the suite uses a missing one). */
+  async restartWith(serverModule: string): Promise<void> {
+    this.serverModule = serverModule;
+    await this.restart();
   }
 
   /** The server's process id while it runs (vscode-languageclient keeps the child private). */

@@ -21,6 +21,8 @@ export type PoolScopeViewId = 'scenarios' | 'poolUsed' | 'hitTag';
 export interface PoolScopeApi {
   readonly extensionPath: string;
   serverState(): ServerState;
+  /** Restarts the server from another module path (undefined: the bundled dist/server.js). */
+  restartServerFrom(serverModule: string | undefined): Promise<void>;
   /** The language server's process id while it runs. */
   serverPid(): number | undefined;
   lastRun(): ReportRun | undefined;

@@ -152,6 +152,25 @@ export function registerCommandTests(): void {
       assert.strictEqual(run?.scenario, 'timer');
     });
 
+    test('without a built server the extension still works and says why', async () => {
+      const api = await poolscope();
+      try {
+        await api.restartServerFrom('/nonexistent/poolscope/dist/server.js');
+        assert.strictEqual(api.serverState(), 'missing');
+        // Views and commands still answer; a run reports the reason instead of throwing.
+        assert.ok((await api.snapshot('poolUsed', 0)).length > 0);
+        const run = await vscode.commands.executeCommand<ReportRun | undefined>('poolscope.runScenario', workspaceFile('leaky.drvm').toString(), 'timer');
+        assert.strictEqual(run, undefined);
+        const scenarios = await api.snapshot('scenarios', 1);
+        const timer = scenarios.flatMap((s) => (s.children ? s.children : [s])).find((s) => s.label === 'timer' && s.description === 'could not run');
+        assert.ok(timer, JSON.stringify(scenarios));
+        assert.match(timer.tooltip ?? '', /not built/);
+      } finally {
+        await api.restartServerFrom(undefined);
+      }
+      assert.strictEqual(api.serverState(), 'running');
+    });
+
     test('Restart Language Server brings the server back', async () => {
       const api = await poolscope();
       await vscode.commands.executeCommand('poolscope.restartServer');
