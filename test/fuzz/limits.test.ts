@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parse } from '../../server/src/core/parser';
 import { check } from '../../server/src/core/checker';
+import { lint } from '../../server/src/core/linter';
 import { runnableErrors, simulate, SimulationError } from '../../server/src/core/simulator/index';
 import { parsePoolTagFile, renderReports } from '../../server/src/core/reports/index';
 import type { OutstandingBlock, PoolUsedRow, SimulationResult } from '../../server/src/core/simulator/result';
@@ -360,5 +361,45 @@ describe('limits: simulator', () => {
     assert.equal(r.hits.length, 100, 'breaks capped at maxHits');
     assert.equal(r.hitsDropped, 2_000_000 - 100);
     assert.ok(r.timeline.length <= 1_001, `${r.timeline.length} timeline points`);
+  });
+});
+
+describe('limits: deep but accepted nesting through every stage', () => {
+  it('250 nested ifs, repeats and blocks lint and simulate without a stack overflow', () => {
+    const inner = "p = ExAllocatePool2(POOL_FLAG_NON_PAGED, 8, 'Deep'); if (p != NULL) ExFreePool(p);";
+    const bodies = [
+      'if (chance(100%)) '.repeat(250) + inner,
+      'repeat 1 { '.repeat(250) + inner + ' }'.repeat(250),
+      '{ '.repeat(250) + inner + ' }'.repeat(250),
+      'foreach x in L { '.repeat(250) + inner + ' }'.repeat(250),
+    ];
+    for (const body of bodies) {
+      const text = `list L;\nentry E { ${body} }\nscenario s { load; }\n`;
+      const { value: r, ms } = timed(() => lint(text, { file: 'deep.drvm' }));
+      assert.ok(ms < 10_000, `lint took ${ms.toFixed(0)} ms`);
+      assert.deepEqual(r.internalErrors ?? [], []);
+      assert.deepEqual(r.diagnostics.filter((d) => d.rule === 'syntax-error').map((d) => d.message), []);
+      const c = check(r.script);
+      const { ms: simMs } = timed(() => simulate(r.script, c.symbols, { file: 'deep.drvm', maxSteps: 100_000 }));
+      assert.ok(simMs < 5_000, `simulate took ${simMs.toFixed(0)} ms`);
+    }
+  });
+
+  it('a chain of 200 helpers runs; a chain of 300 stops at the call-depth limit with a clear error', () => {
+    const chain = (n: number) =>
+      `entry E { H0(); }\n` +
+      Array.from({ length: n }, (_, i) => (i + 1 < n ? `routine H${i} { H${i + 1}(); }` : `routine H${i} { p = ExAllocatePool2(POOL_FLAG_NON_PAGED, 8, 'Leaf'); ExFreePool(p); }`)).join('\n') +
+      '\nscenario s { load; }\n';
+    const ok = prepare(chain(200));
+    const r = simulate(ok.script, ok.symbols, { file: 'chain.drvm' });
+    assert.equal(r.poolused.find((x) => x.tag === 'Leaf')?.nonPaged.allocs, 1);
+    const lintOk = lint(chain(200), { file: 'chain.drvm' });
+    assert.deepEqual(lintOk.internalErrors ?? [], []);
+    const deep = prepare(chain(300));
+    const e = simulationError(() => simulate(deep.script, deep.symbols, { file: 'chain.drvm' }));
+    assert.equal(e.kind, 'recursion');
+    assert.match(e.message, /chain\.drvm:\d+/);
+    const lintDeep = lint(chain(300), { file: 'chain.drvm' });
+    assert.deepEqual(lintDeep.internalErrors ?? [], []);
   });
 });
