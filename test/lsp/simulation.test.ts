@@ -91,8 +91,11 @@ describe('simulation requests', () => {
     await assert.rejects(client.connection.sendRequest(PoolFindRequest, { tag: 'TooLong' }), /longer than 4/);
   });
 
-  test('renderReport renders any report of a result', async () => {
+  test('renderReport renders any report of a result (and a run without a token gets a server-created progress)', async () => {
+    const created = client.waitFor<{ token: string }>('window/workDoneProgress/create');
     const r = await client.connection.sendRequest(RunScenarioRequest, { uri: LEAKY_URI, scenario: 'timer' });
+    const { token } = await created;
+    assert.ok(client.notifications.some((n) => n.method === '$/progress' && (n.params as { token: string; value: { kind: string } }).token === token));
     assert.equal(r.result?.bugcheck?.params[0], '0x10B');
     const { text } = await client.connection.sendRequest(RenderReportRequest, { result: r.result!, reports: ['verifier'], uri: LEAKY_URI });
     assert.match(text, /Pool Allocation Statistics/);
@@ -115,6 +118,21 @@ describe('simulation requests', () => {
     const cleared = client.waitFor<HitTagState>(HitTagChangedNotification.method, (p) => p.tag === null);
     assert.deepEqual(await client.connection.sendRequest(SetHitTagRequest, { tag: null }), { tag: null, edCommand: null, ulong: null });
     await cleared;
+  });
+
+  test("a scenario's hittag step changes the PoolHitTag in force and is notified", async () => {
+    const uri = pathToFileURL(`${ROOT}/test/lsp/fixtures-hittag.drvm`).href;
+    await client.open(uri, LEAKY_TEXT.replace('scenario timer {\n    load;', "scenario timer {\n    hittag 'Ctx ';\n    load;"));
+    const changed = client.waitFor<HitTagState>(HitTagChangedNotification.method, (p) => p.tag === 'Ctx ');
+    try {
+      const r = await client.connection.sendRequest(RunScenarioRequest, { uri, scenario: 'timer', hitTag: null });
+      assert.ok(r.result!.hits.some((h) => h.tag === 'Ctx ' && h.event === 'alloc'), JSON.stringify(r.result!.hits.slice(0, 2)));
+      assert.deepEqual(await changed, { tag: 'Ctx ', edCommand: 'ed nt!poolhittag 0x20787443', ulong: '0x20787443' });
+      assert.equal((await client.connection.sendRequest(GetHitTagRequest, undefined)).tag, 'Ctx ');
+    } finally {
+      await client.connection.sendRequest(SetHitTagRequest, { tag: null });
+      await client.close(uri);
+    }
   });
 
   test('a script with a structural error does not run, with a message naming the line', async () => {
