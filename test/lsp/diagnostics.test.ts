@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pathToFileURL } from 'node:url';
-import { DidChangeConfigurationNotification, DiagnosticSeverity, HoverRequest, type Diagnostic } from 'vscode-languageserver-protocol/node';
+import { CancellationTokenSource, DidChangeConfigurationNotification, DiagnosticSeverity, HoverRequest, ReferencesRequest, type Diagnostic } from 'vscode-languageserver-protocol/node';
 import { LEAKY_TEXT, LEAKY_URI, positionOf, ROOT, TestClient, withTimeout } from './client';
 import { ServerStatusRequest, ValidatedNotification, type ValidatedParams } from '../../server/src/protocol';
 
@@ -141,6 +141,15 @@ describe('large documents', () => {
     const early = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: positionOf(text, 'ExAllocatePool2', 3) });
     assert.match(JSON.stringify(early), /PVOID ExAllocatePool2/);
     assert.ok(Date.now() - t0 < 1500, `hover took ${Date.now() - t0} ms on a file still being analysed`);
+    // A request that needs the analysis, cancelled while it waits: answered RequestCancelled.
+    const source = new CancellationTokenSource();
+    const refs = client.connection.sendRequest(
+      ReferencesRequest.type,
+      { textDocument: { uri }, position: positionOf(text, 'Helper1(p)', 1), context: { includeDeclaration: true } },
+      source.token,
+    );
+    source.cancel();
+    await assert.rejects(refs, (e: { code?: number }) => e.code === -32800);
     const first = await client.diagnosticsFor(uri, 1, 60000);
     assert.equal(first.version, 1);
     const timing = client.notifications.filter((n) => n.method === ValidatedNotification.method && (n.params as ValidatedParams).uri === uri);
