@@ -42,10 +42,15 @@ export function provideCodeActions(workspace: Workspace, validator: Validator, p
     edit: { changes: { [uri]: fix.edits.map(toLspEdit) } },
   });
 
+  const seen = new Set<string>();
   for (const f of matched) {
     for (const fix of f.core.fixes ?? []) {
       const kind = fix.kind === 'source' ? CodeActionKind.Source : CodeActionKind.QuickFix;
       if (!wanted(only, kind)) continue;
+      // Two findings at one place (two leaking paths of one allocation) offer one fix once.
+      const key = `${kind}\u0000${fix.title}\u0000${JSON.stringify(fix.edits)}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       if (fix.kind === 'source') {
         if (seenSource.has(fix.title)) continue;
         seenSource.add(fix.title);

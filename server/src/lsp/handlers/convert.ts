@@ -47,11 +47,14 @@ export function toLspDiagnostic(d: Diagnostic, uri: string): LspDiagnostic {
   return out;
 }
 
-/** Same finding? Used to match a client's diagnostic against the ones recorded at validation. */
+/**
+ * Same finding? Matches a client's diagnostic against the ones recorded at validation: by rule
+ * and range (clients may rewrap the code as `{ value, target }` or reflow the message).
+ */
 export function sameDiagnostic(a: LspDiagnostic, b: LspDiagnostic): boolean {
+  const code = (d: LspDiagnostic): unknown => (d.code && typeof d.code === 'object' ? (d.code as { value?: unknown }).value : d.code);
   return (
-    a.code === b.code &&
-    a.message === b.message &&
+    code(a) === code(b) &&
     a.range.start.line === b.range.start.line &&
     a.range.start.character === b.range.start.character &&
     a.range.end.line === b.range.end.line &&
