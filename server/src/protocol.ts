@@ -138,8 +138,10 @@ export interface ServerStatus {
   analysisRestarts: number;
   /** Whether the analysis worker thread exists now (it is stopped when idle after a large file). */
   analysisWorkerAlive: boolean;
-  /** The document version being analysed now, if any. */
+  /** A document version being analysed now, if any (the first of `analyses`). */
   analysing: { uri: string; version: number } | null;
+  /** Every analysis running now (the analysis workers form a small pool). */
+  analyses: Array<{ uri: string; version: number }>;
   /** Resident set size of the server process (all threads). */
   rssBytes: number;
   /** JavaScript heap in use on the main thread. */

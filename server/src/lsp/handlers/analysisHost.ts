@@ -1,10 +1,16 @@
 /**
- * Runs document analyses (the core linter) in a worker thread, so no validation ever blocks
- * the main thread: hover, completion and every other request are answered while a large file
- * is being analysed. One persistent worker takes jobs in turn, the latest version per document
- * only. A job made stale by a newer edit is dropped if it has not started; if it is running and
- * the document is one whose analyses are slow, the worker is terminated and restarted — really
- * cancelled, not left to finish work nobody will read.
+ * Runs document analyses (the core linter) in worker threads, so no validation ever blocks the
+ * main thread: hover, completion and every other request are answered while a large file is
+ * being analysed.
+ *
+ * - A small pool of persistent workers (two by default, one per core of a typical laptop's
+ *   spare capacity): a slow analysis of one document does not hold up the diagnostics of
+ *   another. At most one analysis per document runs at a time; only the latest version of a
+ *   document waits in the queue.
+ * - A job made stale by a newer edit is dropped if it has not started; if it is running and the
+ *   document is one whose analyses are slow, its worker is terminated and restarted — the
+ *   analysis is really cancelled, not left to finish work nobody will read.
+ * - After a large document, an idle worker is stopped, so its heap goes back to the system.
  *
  * Without the worker bundle (tests through tsx), analyses run in-process.
  */
@@ -29,6 +35,13 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+interface Slot {
+  worker: Worker | undefined;
+  running: (Pending & { startedAt: number }) | undefined;
+  idleTimer: NodeJS.Timeout | undefined;
+  lastJobChars: number;
+}
+
 /** A running analysis of a document that took longer than this is cancelled by terminating the worker. */
 const RESTART_THRESHOLD_MS = 150;
 /**
@@ -40,33 +53,32 @@ const IDLE_RELEASE_CHARS = 256 * 1024;
 const IDLE_RELEASE_MS = 1000;
 
 export class AnalysisHost {
-  private worker: Worker | undefined;
-  private running: (Pending & { startedAt: number }) | undefined;
+  private readonly slots: Slot[];
   private readonly queue = new Map<string, Pending>();
   private readonly lastDuration = new Map<string, number>();
   private nextId = 1;
   private disposed = false;
-  private idleTimer: NodeJS.Timeout | undefined;
-  private lastJobChars = 0;
   readonly workerPath: string | undefined;
   /** Counts worker restarts (cancelled analyses), for the server status. */
   restarts = 0;
 
-  get workerAlive(): boolean {
-    return this.worker !== undefined;
-  }
-
-  /** The analysis running now, if any. */
-  get current(): { uri: string; version: number } | null {
-    return this.running ? { uri: this.running.job.uri, version: this.running.job.version } : null;
-  }
-
   constructor(
     workerDir: string,
     private readonly log: (m: string) => void,
+    poolSize = 2,
   ) {
     const path = join(workerDir, 'simulationWorker.js');
     this.workerPath = existsSync(path) ? path : undefined;
+    this.slots = Array.from({ length: Math.max(1, poolSize) }, () => ({ worker: undefined, running: undefined, idleTimer: undefined, lastJobChars: 0 }));
+  }
+
+  get workerAlive(): boolean {
+    return this.slots.some((s) => s.worker !== undefined);
+  }
+
+  /** The analyses running now. */
+  get current(): Array<{ uri: string; version: number }> {
+    return this.slots.flatMap((s) => (s.running ? [{ uri: s.running.job.uri, version: s.running.job.version }] : []));
   }
 
   analyze(uri: string, version: number, text: string, rules: Record<string, ConfiguredSeverity>, usedTags: string[]): Promise<DocumentModel> {
@@ -76,10 +88,10 @@ export class AnalysisHost {
       const previous = this.queue.get(uri);
       if (previous) previous.reject(new Superseded());
       this.queue.set(uri, { job, resolve, reject });
-      const r = this.running;
-      if (r && r.job.uri === uri && r.job.version < version) {
-        const slow = (this.lastDuration.get(uri) ?? 0) > RESTART_THRESHOLD_MS || performance.now() - r.startedAt > RESTART_THRESHOLD_MS;
-        if (slow) this.cancelRunning();
+      const slot = this.slots.find((s) => s.running?.job.uri === uri);
+      if (slot && slot.running!.job.version < version) {
+        const slow = (this.lastDuration.get(uri) ?? 0) > RESTART_THRESHOLD_MS || performance.now() - slot.running!.startedAt > RESTART_THRESHOLD_MS;
+        if (slow) this.cancel(slot);
       }
       this.pump();
     });
@@ -92,8 +104,10 @@ export class AnalysisHost {
       this.queue.delete(uri);
       q.reject(new Superseded());
     }
-    if (this.running?.job.uri === uri) this.cancelRunning();
+    const slot = this.slots.find((s) => s.running?.job.uri === uri);
+    if (slot) this.cancel(slot);
     this.lastDuration.delete(uri);
+    this.pump();
   }
 
   private inProcess(job: AnalysisJob): DocumentModel {
@@ -101,27 +115,36 @@ export class AnalysisHost {
     return buildModel(job.uri, analysis);
   }
 
-  private cancelRunning(): void {
-    const r = this.running;
+  /** Stops a slot's running analysis by terminating its worker. */
+  private cancel(slot: Slot): void {
+    const r = slot.running;
     if (!r) return;
-    this.running = undefined;
+    slot.running = undefined;
     r.reject(new Superseded());
-    const w = this.worker;
-    this.worker = undefined;
     this.restarts++;
+    this.stopWorker(slot);
+  }
+
+  private stopWorker(slot: Slot): void {
+    const w = slot.worker;
+    slot.worker = undefined;
+    if (slot.idleTimer) {
+      clearTimeout(slot.idleTimer);
+      slot.idleTimer = undefined;
+    }
     if (w) {
       w.removeAllListeners();
       void w.terminate();
     }
   }
 
-  private ensureWorker(): Worker {
-    if (this.worker) return this.worker;
+  private ensureWorker(slot: Slot): Worker {
+    if (slot.worker) return slot.worker;
     const w = new Worker(this.workerPath!, { workerData: { mode: 'analysis' } });
     w.on('message', (reply: AnalysisReply) => {
-      const r = this.running;
+      const r = slot.running;
       if (!r || r.job.id !== reply.id) return;
-      this.running = undefined;
+      slot.running = undefined;
       if ('model' in reply) {
         this.lastDuration.set(r.job.uri, reply.model.durationMs);
         r.resolve(reply.model);
@@ -129,10 +152,10 @@ export class AnalysisHost {
       this.pump();
     });
     const crashed = (why: string): void => {
-      if (this.worker !== w) return;
-      this.worker = undefined;
-      const r = this.running;
-      this.running = undefined;
+      if (slot.worker !== w) return;
+      slot.worker = undefined;
+      const r = slot.running;
+      slot.running = undefined;
       this.log(`poolscope: analysis worker stopped (${why}); restarting`);
       r?.reject(new Error(`analysis worker stopped: ${why}`));
       this.pump();
@@ -141,46 +164,52 @@ export class AnalysisHost {
     w.on('exit', (code) => crashed(`exit code ${code}`));
     // Idle workers must not keep the process alive after `exit`.
     w.unref();
-    this.worker = w;
+    slot.worker = w;
     return w;
   }
 
   private pump(): void {
-    if (this.running || this.disposed) return;
-    const next = this.queue.entries().next();
-    if (next.done) {
-      this.scheduleIdleRelease();
-      return;
+    if (this.disposed) return;
+    for (const slot of this.slots) {
+      if (slot.running) continue;
+      const busy = new Set(this.slots.flatMap((s) => (s.running ? [s.running.job.uri] : [])));
+      // The next document not already being analysed in another slot.
+      const next = [...this.queue.entries()].find(([uri]) => !busy.has(uri));
+      if (!next) {
+        this.scheduleIdleRelease(slot);
+        continue;
+      }
+      const [uri, pending] = next;
+      this.queue.delete(uri);
+      if (slot.idleTimer) {
+        clearTimeout(slot.idleTimer);
+        slot.idleTimer = undefined;
+      }
+      slot.running = { ...pending, startedAt: performance.now() };
+      slot.lastJobChars = pending.job.text.length;
+      this.ensureWorker(slot).postMessage(pending.job);
     }
-    if (this.idleTimer) {
-      clearTimeout(this.idleTimer);
-      this.idleTimer = undefined;
-    }
-    const [uri, pending] = next.value;
-    this.queue.delete(uri);
-    this.running = { ...pending, startedAt: performance.now() };
-    this.lastJobChars = pending.job.text.length;
-    this.ensureWorker().postMessage(pending.job);
   }
 
-  private scheduleIdleRelease(): void {
-    if (!this.worker || this.lastJobChars < IDLE_RELEASE_CHARS || this.idleTimer) return;
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = undefined;
-      if (this.running || this.queue.size || !this.worker) return;
-      const w = this.worker;
-      this.worker = undefined;
-      w.removeAllListeners();
-      void w.terminate();
+  private scheduleIdleRelease(slot: Slot): void {
+    if (!slot.worker || slot.lastJobChars < IDLE_RELEASE_CHARS || slot.idleTimer) return;
+    slot.idleTimer = setTimeout(() => {
+      slot.idleTimer = undefined;
+      if (!slot.running) this.stopWorker(slot);
     }, IDLE_RELEASE_MS);
-    this.idleTimer.unref();
+    slot.idleTimer.unref();
   }
 
   dispose(): void {
     this.disposed = true;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
     for (const q of this.queue.values()) q.reject(new Superseded());
     this.queue.clear();
-    this.cancelRunning();
+    for (const slot of this.slots) {
+      if (slot.running) {
+        slot.running.reject(new Superseded());
+        slot.running = undefined;
+      }
+      this.stopWorker(slot);
+    }
   }
 }
