@@ -2,7 +2,7 @@
 // (`--node-ipc`), and `poolscope lsp --stdio`; bad command lines fail cleanly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fork, spawnSync } from 'node:child_process';
+import { fork, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
   createProtocolConnection,
@@ -49,4 +49,12 @@ test('poolscope lsp without --stdio is a usage error (exit 2), --help prints usa
   const help = spawnSync(process.execPath, [CLI, 'lsp', '--help'], { encoding: 'utf8', timeout: 10000 });
   assert.equal(help.status, 0);
   assert.match(help.stdout, /usage: poolscope lsp --stdio/);
+});
+
+test('the stdio server exits when its client goes away (stdin closed)', async () => {
+  const child = spawn(process.execPath, [CLI, 'lsp', '--stdio'], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  child.stdin!.end();
+  const code = await withTimeout(exited, 5000, 'exit after stdin closed');
+  assert.equal(typeof code, 'number');
 });
