@@ -81,6 +81,15 @@ describe('editing features', () => {
     assert.match(read, /requesting process/);
   });
 
+  test('hover on a list: its role and the routines that use it', async () => {
+    const text = await hover('g_Pending;', 2);
+    assert.ok(text.includes('list g_Pending'));
+    assert.match(text, /Declared at line 7/);
+    assert.match(text, /ReadDispatch: line 19/);
+    assert.match(text, /TimerDpc: line 30/);
+    assert.match(text, /DriverUnload: line 35/);
+  });
+
   const complete = async (text: string, uri: string, needle: string, delta: number): Promise<CompletionItem[]> => {
     const r = (await client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: positionOf(text, needle, delta) })) as CompletionList;
     return r.items;

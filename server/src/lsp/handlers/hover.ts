@@ -5,7 +5,7 @@
  */
 import { MarkupKind, type Hover, type HoverParams } from 'vscode-languageserver';
 import { lookupApi } from '../../core/apis';
-import { apiHover, constantHover, routineHover, tagHover } from '../services/hoverContent';
+import { apiHover, constantHover, routineHover, storageHover, tagHover } from '../services/hoverContent';
 import { normalizeTagInput } from '../services/occurrences';
 import { identifierAt, tagAt } from '../services/textScan';
 import type { Workspace } from './workspace';
@@ -38,6 +38,8 @@ export async function provideHover(workspace: Workspace, params: HoverParams, ow
   if (routine) return { contents: { kind: MarkupKind.Markdown, value: routineHover(routine) }, range };
   const api = lookupApi(word.text);
   if (api) return { contents: { kind: MarkupKind.Markdown, value: apiHover(api) }, range };
+  const storage = model ? storageHover(model, word.text) : undefined;
+  if (storage) return { contents: { kind: MarkupKind.Markdown, value: storage }, range };
   const constant = constantHover(word.text);
   if (constant) return { contents: { kind: MarkupKind.Markdown, value: constant }, range };
   return null;

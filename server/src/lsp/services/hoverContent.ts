@@ -14,7 +14,7 @@ import {
   tagToUlong,
   type ApiInfo,
 } from '../../core/apis';
-import type { RoutineInfo, TagSiteModel } from './model';
+import type { DocumentModel, RoutineInfo, TagSiteModel } from './model';
 
 export function hex32(n: number): string {
   return '0x' + (n >>> 0).toString(16).padStart(8, '0');
@@ -108,4 +108,31 @@ export function constantHover(name: string): string | undefined {
   const f = POOL_FLAG_BY_NAME.get(name);
   if (f) return `**${f.name}** (0x${f.value.toString(16)}) — ${f.doc}`;
   return undefined;
+}
+
+/** A global pointer slot or a list: where it is declared and which routines use it. */
+export function storageHover(model: DocumentModel, name: string): string | undefined {
+  const kind = model.globals.some((g) => g.name === name) ? 'global' : model.lists.some((l) => l.name === name) ? 'list' : undefined;
+  if (!kind) return undefined;
+  const uses = model.occurrences.filter((o) => o.key === `top:${name}` && !o.declaration);
+  const decl = model.occurrences.find((o) => o.key === `top:${name}` && o.declaration);
+  const routineAt = (offset: number): string | undefined =>
+    model.routines.find((r) => r.range.start.offset <= offset && offset < r.range.end.offset)?.name;
+  const byRoutine = new Map<string, number[]>();
+  for (const u of uses) {
+    const r = routineAt(u.range.start.offset) ?? '(top level)';
+    byRoutine.set(r, [...(byRoutine.get(r) ?? []), u.range.start.line]);
+  }
+  const lines = ['```drvm', `${kind} ${name}`, '```', ''];
+  lines.push(
+    kind === 'global'
+      ? 'A pointer slot that outlives a routine: a block stored here must be freed before unload (`leak-at-unload`).'
+      : 'An unordered bag of pointers (a queue, a table): every block pushed must be popped and freed, or emptied by unload or the IRP_MJ_CLEANUP / IRP_MJ_CLOSE dispatch routines (`leak-at-unload`).',
+  );
+  if (decl) lines.push('', `Declared at line ${decl.range.start.line}.`);
+  if (byRoutine.size) {
+    lines.push('', 'Used in:');
+    for (const [r, ls] of byRoutine) lines.push(`- ${r}: line${ls.length === 1 ? '' : 's'} ${ls.join(', ')}`);
+  }
+  return lines.join('\n');
 }
