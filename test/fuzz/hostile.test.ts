@@ -13,7 +13,7 @@ import { parse } from '../../server/src/core/parser';
 import { lint } from '../../server/src/core/linter';
 import { check } from '../../server/src/core/checker';
 import { runnableErrors, simulate } from '../../server/src/core/simulator/index';
-import { renderReports } from '../../server/src/core/reports/index';
+import { formatPoolUsed, parsePoolTagFile, renderReports } from '../../server/src/core/reports/index';
 import type { ProcessStep, RepeatStep, ScenarioStep, SnapshotStep } from '../../server/src/core/ast';
 import { fcParams } from './config';
 import { diagnosticProblems } from './invariants';
@@ -209,4 +209,22 @@ describe('hostile input: simulation results and reports keep it as data', () => 
       assert.ok(text.includes(s) || !text.includes('Quota'), 'the process name is in the quota report');
     });
   }
+});
+
+describe('hostile input: pooltag.txt owners', () => {
+  it('owner descriptions with markup and escape sequences are kept as data, and never invent tags', () => {
+    const text = [
+      `Abc  - evil.sys - <img src=x onerror=alert(1)> \u001b[31mred\u001b[0m`,
+      `<sc> - <script>.sys - NUL\u0000inside`,
+      `\u001b[1m - bad - a tag made of an escape sequence`,
+      `// <script>alert(1)</script> - comment - not an entry`,
+    ].join('\n');
+    const db = parsePoolTagFile(text);
+    assert.equal(db.entries.get('Abc ')?.description, '<img src=x onerror=alert(1)> \u001b[31mred\u001b[0m');
+    assert.equal(db.entries.get('<sc>')?.binary, '<script>.sys');
+    assert.ok(!db.entries.has('// <'), 'a comment is not an entry');
+    const rows = [{ tag: 'Abc ', nonPaged: { allocs: 1, frees: 0, diff: 1, used: 8 }, paged: { allocs: 0, frees: 0, diff: 0, used: 0 } }];
+    const report = formatPoolUsed(rows, 4, undefined, db);
+    assert.ok(report.includes('<img src=x onerror=alert(1)>'), 'the owner is printed as written');
+  });
 });
