@@ -138,6 +138,8 @@ export interface ServerStatus {
   analysisRestarts: number;
   /** Whether the analysis worker thread exists now (it is stopped when idle after a large file). */
   analysisWorkerAlive: boolean;
+  /** How many analysis worker threads exist now (0–pool size). */
+  analysisWorkers: number;
   /** A document version being analysed now, if any (the first of `analyses`). */
   analysing: { uri: string; version: number } | null;
   /** Every analysis running now (the analysis workers form a small pool). */

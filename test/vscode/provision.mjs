@@ -78,8 +78,12 @@ function provisionCodeServer() {
   // code-server declares Node 24 and builds native modules in its postinstall: run npm with
   // Node 24 first on PATH and node-gyp pointed at its headers (the machine's npmrc points at
   // the system Node 20 headers, which would build modules the Node 24 runtime refuses).
+  // Under `npm test` the outer npm (on Node 20) leaves npm_config_* variables in the
+  // environment — among them npm_config_user_agent "… node/v20 …", which code-server's
+  // postinstall reads to refuse Node 20. Start the inner npm from a clean npm environment.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
   const env = {
-    ...process.env,
+    ...inherited,
     PATH: `${dirname(paths.node)}:${process.env.PATH}`,
     npm_config_nodedir: nodeDir,
     npm_config_update_notifier: 'false',

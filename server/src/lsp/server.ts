@@ -67,7 +67,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     workspace,
     settings,
     (uri, result) => renderText(result, [], uri, pooltagFor),
-    () => ({ restarts: host.restarts, workerAlive: host.workerAlive, current: host.current }),
+    () => ({ restarts: host.restarts, workerAlive: host.workerAlive, workerCount: host.workerCount, current: host.current }),
     options.workerDir,
   );
   let snippetSupport = false;

@@ -76,6 +76,11 @@ export class AnalysisHost {
     return this.slots.some((s) => s.worker !== undefined);
   }
 
+  /** How many analysis worker threads exist now (the pool starts and stops them on demand). */
+  get workerCount(): number {
+    return this.slots.filter((s) => s.worker !== undefined).length;
+  }
+
   /** The analyses running now. */
   get current(): Array<{ uri: string; version: number }> {
     return this.slots.flatMap((s) => (s.running ? [{ uri: s.running.job.uri, version: s.running.job.version }] : []));

@@ -70,7 +70,7 @@ export class SimulationService {
     private readonly settings: SettingsCache,
     /** The text of a run's default reports (bug check, `!poolused 4`), owners included. */
     private readonly renderDefaultReports: (uri: string, result: SimulationResult) => Promise<string>,
-    private readonly analysisState: () => { restarts: number; workerAlive: boolean; current: Array<{ uri: string; version: number }> },
+    private readonly analysisState: () => { restarts: number; workerAlive: boolean; workerCount: number; current: Array<{ uri: string; version: number }> },
     workerDir: string = __dirname,
   ) {
     this.workerPath = join(workerDir, 'simulationWorker.js');
@@ -110,6 +110,7 @@ export class SimulationService {
       openDocuments: this.workspace.documents.keys().length,
       analysisRestarts: this.analysisState().restarts,
       analysisWorkerAlive: this.analysisState().workerAlive,
+      analysisWorkers: this.analysisState().workerCount,
       analysing: this.analysisState().current[0] ?? null,
       analyses: this.analysisState().current,
       rssBytes: process.memoryUsage().rss,
