@@ -32,9 +32,20 @@ export interface CommandIO {
   stderr: (text: string) => void;
 }
 
+/**
+ * Names, tags and strings in reports come from scripts and logs: printed raw, an ESC or BEL in
+ * a driver name would drive the user's terminal. Control characters other than tab and
+ * newline are shown as `\xNN` instead. (JSON output never contains them raw: JSON.stringify
+ * escapes them, so this changes nothing there.)
+ */
+export function escapeControlCharacters(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 export const processIO: CommandIO = {
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
+  stdout: (t) => process.stdout.write(escapeControlCharacters(t)),
+  stderr: (t) => process.stderr.write(escapeControlCharacters(t)),
 };
 
 /** One CLI sub-command. Returns the exit code; throws CliError for usage problems. */
