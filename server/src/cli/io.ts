@@ -35,12 +35,12 @@ export interface CommandIO {
 /**
  * Names, tags and strings in reports come from scripts and logs: printed raw, an ESC or BEL in
  * a driver name would drive the user's terminal. Control characters other than tab and
- * newline are shown as `\xNN` instead. (JSON output never contains them raw: JSON.stringify
- * escapes them, so this changes nothing there.)
+ * newline are shown as `\uNNNN` instead — the form JSON uses, so JSON output stays valid and
+ * decodes to the same text (JSON.stringify escapes C0 itself but leaves DEL and C1 raw).
  */
 export function escapeControlCharacters(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export const processIO: CommandIO = {
