@@ -5,7 +5,4 @@
  * this list and the todo expectations agree. Remove a name when its todo is fixed.
  */
 export const OPEN_REGRESSIONS: ReadonlySet<string> = new Set([
-  'skipped-assign-misplaced.drvm',
-  'poolmon-negative-diff.txt',
-  'poolused-empty.txt',
 ]);

@@ -47,7 +47,6 @@ const EXPECTATIONS: Record<string, Expectation[]> = {
     {
       what: 'the TOTAL-only !poolused table PoolScope prints for a run with no allocation reads back as zero rows',
       check: (text) => assert.deepEqual(parseLog(text).rows, []),
-      todo: 'known failure, logs (H5): parseLog throws "line 7: !poolused table has no rows" on the table formatPoolUsed([]) prints',
     },
   ],
   'truncated-routine-fix.drvm': [
@@ -96,9 +95,6 @@ const EXPECTATIONS: Record<string, Expectation[]> = {
           }
         }
       },
-      todo:
-        'known failure, logs (H5, found by the soak, seed 1959095073): parsePoolMon accepts `LkCt Nonp 1 ( 0) 0 ( 0) -1 512 …` ' +
-        'as a row with allocs 1, frees 0, diff -1 — an impossible PoolMon line, silently kept instead of a LogParseError naming line 9',
     },
   ],
   'skipped-assign-misplaced.drvm': [
@@ -106,10 +102,6 @@ const EXPECTATIONS: Record<string, Expectation[]> = {
       what: 'the local declared by skipped text stays inside its own block (every AST node inside its parent)',
       check: (text) => assert.deepEqual(astRangeProblems(text, parse(text).script), []),
       coversAst: true,
-      todo:
-        'known failure, parser (H1, found by the soak, seed 1914327969): after `if (chance(0%)))` the skipped then-block ' +
-        '`{ a = NULL; b = NULL; }` declares `b` through an ErrorStatement (offsets 75-76) that is appended to the NEXT block ' +
-        'parsed — the body of `else repeat 0 { … }` (105-130) — so a node lies outside its parent and out of source order',
     },
     {
       what: 'one syntax error, and the routine still declares a, b and c',

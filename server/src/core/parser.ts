@@ -110,7 +110,10 @@ class Parser {
   private parenDepth = 0;
   /** `consumed` when the current statement, step or declaration began. */
   private constructStart = 0;
-  /** Further `name =` found while skipping a broken statement, waiting for the enclosing block. */
+  /**
+   * Further `name =` found while skipping a broken statement, waiting for the enclosing block: a
+   * stack shared by the open blocks, each owning the entries past the length it had on entry.
+   */
   private readonly skippedAssigns: Identifier[] = [];
   /** The last consumed token: its end is where a statement or node that ends now ends. */
   private prevTok: Token | undefined;
@@ -536,6 +539,10 @@ class Parser {
    */
   private parseBlock(open: Token, owner: string): Block {
     const statements: Statement[] = [];
+    // Entries below `pending` belong to an enclosing block: a broken `if` header's skipped text
+    // (`if (chance(0%))) { a = NULL; b = NULL; } else repeat 0 { … }`) declares `b` in the
+    // block holding the `if`, not in the `repeat` body parsed after it.
+    const pending = this.skippedAssigns.length;
     for (;;) {
       const t = this.tok;
       if (this.isPunct(t, '}')) {
@@ -550,12 +557,15 @@ class Parser {
         break;
       }
       statements.push(this.parseStatement(owner));
-      if (this.skippedAssigns.length) {
+      if (this.skippedAssigns.length > pending) {
         // More locals assigned inside skipped text (a broken `if` header before a body that
         // assigns): each still declares its local, as a further error statement that
-        // contributes nothing else. Their ranges lie inside the broken statement's.
-        for (const id of this.skippedAssigns) statements.push({ type: 'error', assigns: id, range: id.range });
-        this.skippedAssigns.length = 0;
+        // contributes nothing else. Their ranges lie inside the statement just parsed.
+        for (let i = pending; i < this.skippedAssigns.length; i++) {
+          const id = this.skippedAssigns[i];
+          statements.push({ type: 'error', assigns: id, range: id.range });
+        }
+        this.skippedAssigns.length = pending;
       }
     }
     return { type: 'block', statements, range: { start: open.start, end: this.prevEnd } };

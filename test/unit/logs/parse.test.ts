@@ -204,3 +204,43 @@ test('!poolused of newer debuggers: .cache statistics skipped, wide columns, tab
     { tag: 'Irp ', nonPaged: counters(12, 0, 12, 5376), paged: zero, owner: 'Io, IRP packets ' },
   ]);
 });
+
+test('an empty !poolused table (header and a zero TOTAL, as for `!poolused 4 Zzz*`) is zero rows; a cut or non-zero one is an error', () => {
+  const header = '   Sorting by Tag\n\n  Pool Used:\n            NonPaged            Paged\n Tag    Allocs     Used    Allocs     Used\n';
+  const empty = parseLog(header + ' TOTAL       0        0         0        0\n');
+  assert.deepEqual([empty.format, empty.rows, empty.sort], ['poolused', [], 'tag']);
+  const verbose = ' Tag    Allocs    Frees     Diff     Used   Allocs    Frees     Diff     Used\n TOTAL       0        0        0        0        0        0        0        0\n';
+  assert.deepEqual(parseLog(verbose).rows, []);
+  const errorOf = (text: string) => {
+    try {
+      parseLog(text);
+    } catch (e) {
+      assert.ok(e instanceof LogParseError, String(e));
+      return [e.line, e.reason];
+    }
+    assert.fail('expected a LogParseError');
+  };
+  assert.deepEqual(errorOf(header), [6, '!poolused table has no rows']);
+  assert.deepEqual(errorOf(header + ' TOTAL       1       64         0        0\n'), [6, '!poolused TOTAL row is not zero but the table has no rows']);
+});
+
+test('an impossible PoolMon or verbose !poolused row (Diff is not Allocs - Frees, or negative) is an error naming the line', () => {
+  const lineOf = (text: string) => {
+    try {
+      parseLog(text);
+    } catch (e) {
+      assert.ok(e instanceof LogParseError, String(e));
+      assert.match(e.reason, /^impossible (PoolMon|!poolused) row: /);
+      return e.line;
+    }
+    assert.fail('expected a LogParseError');
+  };
+  const poolmon = ' Tag  Type     Allocs            Frees            Diff   Bytes       Per Alloc\n\n';
+  assert.equal(lineOf(poolmon + ' Abc  Nonp          1 (   0)         0 (   0)       -1     512 (     0)    512\n'), 3);
+  assert.equal(lineOf(poolmon + ' Abc  Nonp          0 (   0)         1 (   0)       -1       0 (     0)      0\n'), 3);
+  assert.equal(lineOf(poolmon + ' Abc  Paged         5 (   0)         1 (   0)        3     512 (     0)    170\n'), 3);
+  assert.deepEqual(parseLog(poolmon + ' Abc  Paged         5 (   0)         1 (   0)        4     512 (     0)    128\n').rows![0].paged, counters(5, 1, 4, 512));
+  const verbose = ' Tag    Allocs    Frees     Diff     Used   Allocs    Frees     Diff     Used\n';
+  assert.equal(lineOf(verbose + ' Abc         3        1        1       64        0        0        0        0\n'), 2);
+  assert.equal(lineOf(verbose + ' Abc         3        1        2       64        1        0        0        0\n'), 2);
+});

@@ -169,6 +169,17 @@ describe('recovery: statements that fail to parse', () => {
     );
   });
 
+  it('declare the locals of skipped text in the block that holds the broken statement, not in the next block parsed', () => {
+    const text = ['entry E {', '    if (chance(0%))) {', '        a = NULL;', '        b = NULL;', '    } else repeat 0 {', '        c = NULL;', '    }', '}'].join('\n');
+    const r = parse(text);
+    const [ifStatement, b] = r.script.routines[0].body.statements;
+    assert.equal(ifStatement.type, 'if');
+    assert.deepEqual([b.type, b.type === 'error' && b.assigns?.name], ['error', 'b']);
+    const repeat = ifStatement.type === 'if' ? ifStatement.else : undefined;
+    assert.deepEqual(repeat?.type === 'repeat' && repeat.body.statements.map((s) => s.type), ['assign']);
+    assert.deepEqual(findings(text), ['syntax-error 2:20']);
+  });
+
   it('a half-typed line does not swallow the next statement; its error stays on its own line', () => {
     const text = [
       'entry E {', // 1

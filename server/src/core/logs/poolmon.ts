@@ -49,13 +49,25 @@ export function parsePoolMon(lines: readonly LogLine[], start: number): ParsedLo
           : 'expected the PoolMon column header (Tag Type Allocs Frees Diff Bytes Per Alloc)',
       );
     }
+    const [allocs, frees, diff, used] = [Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])];
+    // PoolMon prints Diff = Allocs − Frees, the blocks still outstanding: a row where that does
+    // not hold, or where more blocks were freed than allocated, was damaged (an edited or spliced
+    // capture) and would read back as negative or invented counts.
+    if (diff < 0 || allocs - frees !== diff) {
+      throw new LogParseError(
+        number,
+        text,
+        `impossible PoolMon row: Allocs ${allocs} - Frees ${frees} = ${allocs - frees}, but Diff is ${diff}` +
+          (diff < 0 ? ' (outstanding blocks cannot be negative)' : ''),
+      );
+    }
     const tag = padTag(m[1]);
     let row = rows.get(tag);
     if (!row) {
       row = { tag, nonPaged: { allocs: 0, frees: 0, diff: 0, used: 0 }, paged: { allocs: 0, frees: 0, diff: 0, used: 0 } };
       rows.set(tag, row);
     }
-    const counters = { allocs: Number(m[3]), frees: Number(m[4]), diff: Number(m[5]), used: Number(m[6]) };
+    const counters = { allocs, frees, diff, used };
     if (m[2] === 'Nonp') row.nonPaged = counters;
     else row.paged = counters;
     if (m[8]) row.owner = m[8];

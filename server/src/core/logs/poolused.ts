@@ -100,7 +100,8 @@ export function parsePoolUsed(lines: readonly LogLine[], start: number): ParsedL
   let sort: ParsedLog['sort'];
   let verbose: boolean | undefined;
   let ends: number[] = [];
-  let sawTotal = false;
+  /** The TOTAL row: its line and numbers. */
+  let total: { line: LogLine; numbers: number[] } | undefined;
   const rows: PoolUsedRow[] = [];
   for (let i = start; i < lines.length; i++) {
     const { number, text } = lines[i];
@@ -120,9 +121,9 @@ export function parsePoolUsed(lines: readonly LogLine[], start: number): ParsedL
       }
       throw new LogParseError(number, text, 'expected the !poolused column header (Tag Allocs … Used)');
     }
-    if (sawTotal) throw new LogParseError(number, text, 'unexpected text after the !poolused TOTAL row');
+    if (total) throw new LogParseError(number, text, 'unexpected text after the !poolused TOTAL row');
     if (TOTAL_ROW.test(text)) {
-      sawTotal = true;
+      total = { line: lines[i], numbers: text.trim().split(/\s+/).slice(1).map(Number) };
       continue;
     }
     // The tag sits in columns 1-4 after one space (0-3 when the line was pasted without it).
@@ -137,6 +138,16 @@ export function parsePoolUsed(lines: readonly LogLine[], start: number): ParsedL
       );
     }
     const n = split.numbers;
+    if (verbose) {
+      // The verbose layout prints Diff = Allocs - Frees for each pool; a row where that does not
+      // hold was damaged (an edited or spliced capture), like an impossible PoolMon row.
+      for (const [pool, k] of [['NonPaged', 0], ['Paged', 4]] as const) {
+        if (n[k] - n[k + 1] !== n[k + 2]) {
+          const reason = `impossible !poolused row: ${pool} Allocs ${n[k]} - Frees ${n[k + 1]} = ${n[k] - n[k + 1]}, but Diff is ${n[k + 2]}`;
+          throw new LogParseError(number, text, reason);
+        }
+      }
+    }
     const row: PoolUsedRow = verbose
       ? { tag: padTag(tag), nonPaged: counters(n[0], n[1], n[2], n[3]), paged: counters(n[4], n[5], n[6], n[7]) }
       : // The default layout shows only outstanding blocks and bytes: allocs is set to the
@@ -147,7 +158,15 @@ export function parsePoolUsed(lines: readonly LogLine[], start: number): ParsedL
   }
   const last = lines[lines.length - 1] ?? { number: 1, text: '' };
   if (verbose === undefined) throw new LogParseError(last.number, last.text, '!poolused output without its column header');
-  if (rows.length === 0) throw new LogParseError(last.number, last.text, '!poolused table has no rows');
+  if (rows.length === 0) {
+    // A table whose TOTAL row is all zeros is complete and empty: PoolScope prints it for a run
+    // with no allocation, WinDbg for a pattern that matches no tag (`!poolused 4 Zzz*`). Without
+    // the TOTAL row the paste was cut; a non-zero TOTAL over no rows is not a table either.
+    if (!total) throw new LogParseError(last.number, last.text, '!poolused table has no rows');
+    if (total.numbers.some((v) => v !== 0)) {
+      throw new LogParseError(total.line.number, total.line.text, '!poolused TOTAL row is not zero but the table has no rows');
+    }
+  }
   const log: ParsedLog = { format: verbose ? 'poolused-verbose' : 'poolused', rows };
   if (sort) log.sort = sort;
   return log;
