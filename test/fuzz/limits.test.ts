@@ -243,12 +243,6 @@ describe('limits: lint', () => {
 
   it(
     'a 5 MB script lints in bounded time (30 s, enforced by killing the child)',
-    {
-      todo:
-        'known failure, analysis/irql.ts (IRQL/context analysis owner): lint of this 5 MB script takes ~180 s on this machine ' +
-        '(2 MB: 22 s, of which 17 s in union()). Still after 05e88b8: Analyzer.addTo → union() copies the whole points-to set ' +
-        'of a global/list on every store, so a list that receives N allocation sites (here ~20,000 pushes to g_Pending) costs O(N²)',
-    },
     () => {
       const { timedOut, out } = lintInChild(5, 30_000);
       assert.ok(!timedOut, 'lint of 5 MB did not finish in 30 s');
