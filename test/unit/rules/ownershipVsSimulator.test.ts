@@ -10,10 +10,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { lint } from '../../../server/src/core/linter';
+import type { RuleName } from '../../../server/src/core/diagnostics';
 import { canRun, simulate, SimulationError } from '../../../server/src/core/simulator/index';
 import { scriptArb } from '../../fuzz/arbitraries';
 
-const PREDICTED_BY: Record<string, string[]> = {
+const PREDICTED_BY: Record<string, RuleName[]> = {
   '0xC4 0x62': ['unbalanced-allocation', 'leak-at-unload'],
   '0xC2 0x07': ['double-free'],
   '0xC2 0x0A': ['free-tag-mismatch'],
