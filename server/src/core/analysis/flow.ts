@@ -853,6 +853,7 @@ export class RoutineWalk {
   }
 
   private summarize(): void {
+    const listItems: [string, string[]][] = [];
     for (const [id, origin] of this.origins) {
       const fates = this.fates.get(id) ?? new Set<Fate>();
       if (id.endsWith('~')) continue;
@@ -863,19 +864,23 @@ export class RoutineWalk {
         case 'global':
           if (!origin.after) this.summary.globals.set(origin.name, fates);
           break;
-        case 'listItem': {
-          const nonNull = [...fates].filter((f) => f !== 'null');
-          const drained =
-            nonNull.length > 0 &&
-            nonNull.every((f) => {
-              const b = fateBase(f);
-              return b === 'freed' || b === 'freed!dangling' || (b.startsWith('stored:') && b !== `stored:list:${origin.list}`);
-            });
-          if (drained) this.summary.drains.add(origin.list);
+        case 'listItem':
+          listItems.push([origin.list, [...fates].filter((f) => f !== 'null').map(fateBase)]);
           break;
-        }
         default:
           break;
+      }
+    }
+    // A list is drained when every item taken out of it is freed or handed off for good
+    // (IoCallDriver, a work / completion routine) — or moved to another list that this routine
+    // drains as well. Moving items to a global or an undrained list only moves the leak.
+    const handedOff = (b: string): boolean => b.startsWith('freed') || b.startsWith('stored:handoff') || b === 'stored:lower';
+    for (let pass = 0; pass < 2; pass++) {
+      for (const [list, bases] of listItems) {
+        if (this.summary.drains.has(list) || bases.length === 0) continue;
+        if (bases.every((b) => handedOff(b) || (b.startsWith('stored:list:') && b !== `stored:list:${list}` && this.summary.drains.has(b.slice(12))))) {
+          this.summary.drains.add(list);
+        }
       }
     }
   }

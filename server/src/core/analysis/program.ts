@@ -409,7 +409,12 @@ class ProgramAnalysis implements ProgramView {
     const fates = s.globals.get(target.slice(7));
     if (!fates) return false;
     const nonNull = [...fates].filter((f) => f !== 'null');
-    return nonNull.length > 0 && nonNull.every((f) => f.startsWith('freed') || f.startsWith('stored:'));
+    return (
+      nonNull.length > 0 &&
+      nonNull.every(
+        (f) => f.startsWith('freed') || f.startsWith('stored:handoff') || f === 'stored:lower' || (f.startsWith('stored:list:') && s.drains.has(f.slice(12))),
+      )
+    );
   }
 
   private leakAtUnload(contents: Map<string, Set<AllocationSite>>): void {
