@@ -1,7 +1,7 @@
 // Bundles every entry point with esbuild. Entries whose source does not exist yet are
 // skipped, so the build works while parts of the product are still being written.
 import * as esbuild from 'esbuild';
-import { existsSync, mkdirSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync, copyFileSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -59,12 +59,28 @@ for (const e of browserEntries) {
 mkdirSync(join(root, 'dist'), { recursive: true });
 // uPlot's stylesheet ships beside the webview bundle (loaded from the extension, never a CDN).
 const uplotCss = join(root, 'node_modules/uplot/dist/uPlot.min.css');
-if (existsSync(uplotCss)) copyFileSync(uplotCss, join(root, 'dist/uPlot.min.css'));
+if (existsSync(uplotCss)) {
+  const tmp = join(root, `dist/uPlot.min.css.${process.pid}.tmp`);
+  copyFileSync(uplotCss, tmp);
+  renameSync(tmp, join(root, 'dist/uPlot.min.css'));
+}
 
 if (watch) {
   for (const b of builds) (await esbuild.context(b)).watch();
   console.log(`watching ${builds.length} bundles`);
 } else {
-  await Promise.all(builds.map((b) => esbuild.build(b)));
+  // Tests rebuild while other test processes run the bundles: write each output to a temporary
+  // file and rename it into place, so a reader sees the old bundle or the new one, never half.
+  await Promise.all(
+    builds.map(async (b) => {
+      const result = await esbuild.build({ ...b, write: false });
+      for (const f of result.outputFiles) {
+        mkdirSync(dirname(f.path), { recursive: true });
+        const tmp = `${f.path}.${process.pid}.tmp`;
+        writeFileSync(tmp, f.contents);
+        renameSync(tmp, f.path);
+      }
+    }),
+  );
   console.log(`built ${builds.length} bundles${production ? ' (production)' : ''}`);
 }
