@@ -419,7 +419,10 @@ class ProgramAnalysis {
   /** Routine → parameter index → sites. */
   private readonly params = new Map<Routine, ReadonlySet<AllocationSite>[]>();
   private readonly starters = new Map<Routine, Call[]>();
-  private changed = false;
+  /** Phase 1: routines whose inputs grew since their last walk. */
+  private readonly dirty = new Set<Routine>();
+  /** Phase 1: `g:name` / `l:name` → the routines that read that global or list. */
+  private readonly readers = new Map<string, Set<Routine>>();
 
   // Per-walk (phase 2) recording.
   private recording: Map<Call, CallInContext> | undefined;
@@ -454,12 +457,20 @@ class ProgramAnalysis {
       });
     }
 
-    // Phase 1: what globals, lists and parameters may hold, to a fixed point.
-    for (let pass = 0; pass < MAX_PROGRAM_PASSES; pass++) {
-      this.changed = false;
-      for (const r of this.script.routines) this.walkRoutine(r, undefined);
-      if (!this.changed) break;
+    // Phase 1: what globals, lists and parameters may hold, to a fixed point. Each pass walks,
+    // in script order, only the routines whose inputs grew since their last walk (a parameter,
+    // or a global or list they read); the first pass walks them all. A routine that becomes
+    // dirty later in the order than the one being walked is walked in the same pass, so this
+    // visits routines in the same order as re-walking everything and reaches the same result,
+    // without re-walking a 10,000-routine script once per level of a helper chain.
+    for (const r of this.script.routines) this.dirty.add(r);
+    for (let pass = 0; pass < MAX_PROGRAM_PASSES && this.dirty.size > 0; pass++) {
+      for (const r of this.script.routines) {
+        if (!this.dirty.delete(r)) continue;
+        this.walkRoutine(r, undefined);
+      }
     }
+    this.dirty.clear();
 
     // Phase 2: contexts, breadth first so each routine's first context has the shortest chain.
     const contexts = new Map<Routine, RoutineContext[]>();
@@ -641,7 +652,7 @@ class ProgramAnalysis {
         const loopVar = s.variable.name;
         return this.loop(state, (st) => {
           const inner = cloneState(st);
-          inner.env = inner.env.with(loopVar, this.lists.get(s.list.name) ?? EMPTY);
+          inner.env = inner.env.with(loopVar, this.readList(s.list.name));
           return this.walkStatement(s.body, inner);
         });
       }
@@ -703,7 +714,10 @@ class ProgramAnalysis {
   }
 
   private lookup(name: string, state: FlowState): ReadonlySet<AllocationSite> {
-    if (this.isGlobal(name)) return this.globals.get(name) ?? EMPTY;
+    if (this.isGlobal(name)) {
+      this.noteRead(`g:${name}`);
+      return this.globals.get(name) ?? EMPTY;
+    }
     return state.env.get(name) ?? EMPTY;
   }
 
@@ -720,6 +734,10 @@ class ProgramAnalysis {
    * have given it anyway.
    */
   private addTo(map: Map<string, ReadonlySet<AllocationSite>>, key: string, value: ReadonlySet<AllocationSite>): void {
+    this.grow(map, key, value, map === this.lists ? `l:${key}` : `g:${key}`);
+  }
+
+  private grow(map: Map<string, ReadonlySet<AllocationSite>>, key: string, value: ReadonlySet<AllocationSite>, readKey: string): void {
     if (value.size === 0) return;
     let owned = this.ownedSets.get(map)?.get(key);
     if (!owned) {
@@ -731,7 +749,19 @@ class ProgramAnalysis {
     }
     const size = owned.size;
     for (const site of value) owned.add(site);
-    if (owned.size !== size) this.changed = true;
+    if (owned.size !== size) for (const r of this.readers.get(readKey) ?? []) this.dirty.add(r);
+  }
+
+  private readList(name: string): ReadonlySet<AllocationSite> {
+    this.noteRead(`l:${name}`);
+    return this.lists.get(name) ?? EMPTY;
+  }
+
+  /** Records that the routine being walked reads a global or list (`g:` / `l:` + name). */
+  private noteRead(readKey: string): void {
+    let set = this.readers.get(readKey);
+    if (!set) this.readers.set(readKey, (set = new Set()));
+    set.add(this.currentRoutine);
   }
 
   /** The sets of globals and lists that addTo created and may grow in place. */
@@ -744,7 +774,7 @@ class ProgramAnalysis {
     if (after !== list[index]) {
       list[index] = after;
       this.params.set(r, list);
-      this.changed = true;
+      this.dirty.add(r);
     }
   }
 
@@ -756,7 +786,7 @@ class ProgramAnalysis {
         return site ? new Set([site]) : EMPTY;
       }
       case 'pop':
-        return this.lists.get(e.list.name) ?? EMPTY;
+        return this.readList(e.list.name);
       case 'identifier':
         return this.lookup(e.name, state);
       default:
