@@ -8,6 +8,7 @@ import { registerHitTagCommands } from './commands/hitTagCommands';
 import { registerPoolFindCommand } from './commands/poolFindCommand';
 import { exportReport, registerReportCommands } from './commands/reportCommands';
 import { registerRunCommands } from './commands/runCommands';
+import { HitTagStatusItem } from './hitTagStatus';
 import { HitTagStore } from './hitTagStore';
 import { LanguageServerConnection } from './languageServer';
 import { ReportPanel } from './report/reportPanel';
@@ -40,6 +41,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<PoolSc
   const scenarios = new ScenariosView(catalog, runs);
   const poolUsed = new PoolUsedView(runs);
   const hitTagView = new HitTagView(runs, hitTag);
+  const hitTagStatus = new HitTagStatusItem(hitTag);
 
   context.subscriptions.push(
     runs,
@@ -50,7 +52,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<PoolSc
     scenarios,
     poolUsed,
     hitTagView,
-    ...registerRunCommands(catalog, runner, runs, (run) => {
+    hitTagStatus,
+    ...registerRunCommands(catalog, runner, runs, hitTag, (run) => {
       if (!report.isOpen && run.result.bugcheck) {
         void vscode.window
           .showWarningMessage(`${run.scenario}: bug check ${run.result.bugcheck.code} ${run.result.bugcheck.name}`, 'Show Pool Report')
@@ -73,6 +76,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<PoolSc
     restartServerFrom: (module) => server.restartWith(module ?? context.asAbsolutePath('dist/server.js')),
     lastRun: () => runs.lastRun,
     hitTag: () => hitTag.state,
+    hitTagStatus: () => hitTagStatus.shown,
     snapshot: (view, depth = 0) => snapshotTree<unknown>((view === 'scenarios' ? scenarios : view === 'poolUsed' ? poolUsed : hitTagView) as vscode.TreeDataProvider<unknown>, depth),
     setPoolUsedMode: (mode) => poolUsed.setMode(mode),
     expandPoolUsedTag: (tag) => poolUsed.expandTag(tag),
@@ -81,6 +85,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<PoolSc
     reportPageLoads: () => report.pageLoads,
     rawRequest: async (method, params) => (await server.ready()).sendRequest(method, params),
     setReportFilter: (filter) => report.post({ type: 'setFilter', filter }),
+    setReportSort: (column, descending) => report.post({ type: 'setSort', column, descending }),
+    onReportAction: report.onDidHandleAction,
   };
 }
 

@@ -24,6 +24,14 @@ import {
 export type ServerState = 'starting' | 'running' | 'stopped' | 'missing';
 
 const MAX_RESTARTS = 5;
+
+/** How the language status item next to `drvm` shows each state. */
+const STATUS: Record<ServerState, { icon: string; detail: string; severity: vscode.LanguageStatusSeverity }> = {
+  starting: { icon: '$(sync~spin)', detail: 'starting', severity: vscode.LanguageStatusSeverity.Information },
+  running: { icon: '$(check)', detail: 'language server running', severity: vscode.LanguageStatusSeverity.Information },
+  missing: { icon: '$(error)', detail: 'language server not built', severity: vscode.LanguageStatusSeverity.Error },
+  stopped: { icon: '$(debug-stop)', detail: 'language server stopped', severity: vscode.LanguageStatusSeverity.Warning },
+};
 const RESTART_WINDOW_MS = 3 * 60_000;
 
 export class LanguageServerConnection implements vscode.Disposable {
@@ -197,32 +205,11 @@ export class LanguageServerConnection implements vscode.Disposable {
 
   private setState(state: ServerState): void {
     this.serverState = state;
-    const s = this.status;
-    switch (state) {
-      case 'starting':
-        s.text = '$(sync~spin) PoolScope';
-        s.detail = 'starting';
-        s.severity = vscode.LanguageStatusSeverity.Information;
-        s.busy = true;
-        break;
-      case 'running':
-        s.text = '$(check) PoolScope';
-        s.detail = 'language server running';
-        s.severity = vscode.LanguageStatusSeverity.Information;
-        s.busy = false;
-        break;
-      case 'missing':
-        s.text = '$(error) PoolScope';
-        s.detail = 'language server not built';
-        s.severity = vscode.LanguageStatusSeverity.Error;
-        s.busy = false;
-        break;
-      default:
-        s.text = '$(debug-stop) PoolScope';
-        s.detail = 'language server stopped';
-        s.severity = vscode.LanguageStatusSeverity.Warning;
-        s.busy = false;
-    }
+    const look = STATUS[state];
+    this.status.text = `${look.icon} PoolScope`;
+    this.status.detail = look.detail;
+    this.status.severity = look.severity;
+    this.status.busy = state === 'starting';
     this.stateChanged.fire(state);
   }
 

@@ -36,6 +36,17 @@ export function parsePoolTag(input: string): ParsedPoolTag | { error: string } {
   return { display, ulong, edCommand: `ed nt!poolhittag ${ulong}`, cConstant: `'${[...display].reverse().join('')}'` };
 }
 
+/**
+ * What the tag input box says under what has been typed: why it is not a tag, or the tag in
+ * display order with the `ed nt!poolhittag` line and the C constant. Nothing for an empty box.
+ */
+export function describePoolTagInput(input: string): { error: string } | { info: string } | undefined {
+  if (input.length === 0) return undefined;
+  const p = parsePoolTag(input);
+  if ('error' in p) return p;
+  return { info: `'${p.display}' → ${p.edCommand}  (C constant ${p.cConstant})` };
+}
+
 /** `Ab*` / `A?c ` against a 4-character tag, like `!poolused 4 Ab*` (case-sensitive). */
 export function tagMatches(pattern: string, tag: string): boolean {
   if (pattern.length === 0) return true;

@@ -4,7 +4,7 @@
  */
 import type * as vscode from 'vscode';
 import type { HitTagState } from '../../server/src/protocol';
-import type { RenderedReportState, ReportRun } from '../webview/protocol';
+import type { FromWebview, RenderedReportState, ReportRun, SortColumn } from '../webview/protocol';
 import type { ServerState } from './languageServer';
 
 export interface TreeItemSnapshot {
@@ -27,6 +27,8 @@ export interface PoolScopeApi {
   serverPid(): number | undefined;
   lastRun(): ReportRun | undefined;
   hitTag(): HitTagState;
+  /** What the PoolHitTag status bar item shows, and the command a click runs. */
+  hitTagStatus(): { text: string; tooltip: string; command: string };
   /** The tree items a view shows now, expanded `depth` levels. */
   snapshot(view: PoolScopeViewId, depth?: number): Promise<TreeItemSnapshot[]>;
   /** Expands a tag in Pool Used, as a click would. */
@@ -42,6 +44,10 @@ export interface PoolScopeApi {
   rawRequest(method: string, params: unknown): Promise<unknown>;
   /** Sends a filter to the report page, as if typed. */
   setReportFilter(filter: string): void;
+  /** Sorts the report's !poolused table, as a click on a column header would. */
+  setReportSort(column: SortColumn, descending: boolean): void;
+  /** Fires when a button of the report page (copy, export, run again) has done its work. */
+  readonly onReportAction: vscode.Event<{ type: FromWebview['type']; error?: string }>;
 }
 
 export async function snapshotTree<T>(provider: vscode.TreeDataProvider<T>, depth: number, node?: T): Promise<TreeItemSnapshot[]> {

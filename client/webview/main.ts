@@ -24,7 +24,7 @@ const DEFAULT_SORT = { column: 'pUsed' as SortColumn, descending: true };
 let state: ReportViewState = vscode.getState() ?? { content: { kind: 'empty' }, filter: '', sort: DEFAULT_SORT };
 const app = document.getElementById('app')!;
 let disposeChart: (() => void) | undefined;
-let chartSeries = 0;
+let chartTags: string[] = [];
 let poolUsedHost: HTMLElement | undefined;
 let shownTags: string[] = [];
 let cspViolations = 0;
@@ -48,8 +48,8 @@ function frameContext(): FrameContext | undefined {
   return { uri: run.uri, fileName: run.fileName, openLine: (uri, line, column) => post({ type: 'openLine', uri, line, column }) };
 }
 
-function button(label: string, title: string, onClick: () => void): HTMLButtonElement {
-  const b = h('button', { type: 'button', title }, label);
+function button(label: string, title: string, action: string, onClick: () => void): HTMLButtonElement {
+  const b = h('button', { type: 'button', title, 'data-action': action }, label);
   b.addEventListener('click', onClick);
   return b;
 }
@@ -85,7 +85,7 @@ function update(patch: Partial<ReportViewState>, focusFilter: boolean): void {
 function render(): void {
   disposeChart?.();
   disposeChart = undefined;
-  chartSeries = 0;
+  chartTags = [];
   clear(app);
   const content = state.content;
   if (content.kind === 'empty') {
@@ -115,10 +115,10 @@ function render(): void {
         h(
           'div',
           { class: 'actions' },
-          button('Copy as WinDbg text', 'Copy the bug check, !poolused, !verifier 0x3 and kb text to the clipboard', () => post({ type: 'copyWindbg' })),
-          button('Export CSV', 'Save the !poolused table as CSV', () => post({ type: 'export', format: 'csv' })),
-          button('Export JSON', 'Save the whole run as JSON (the same shape as poolscope simulate --json)', () => post({ type: 'export', format: 'json' })),
-          button('Run again', 'Run this scenario again', () => post({ type: 'runAgain' })),
+          button('Copy as WinDbg text', 'Copy the bug check, !poolused, !verifier 0x3 and kb text to the clipboard', 'copyWindbg', () => post({ type: 'copyWindbg' })),
+          button('Export CSV', 'Save the !poolused table as CSV', 'exportCsv', () => post({ type: 'export', format: 'csv' })),
+          button('Export JSON', 'Save the whole run as JSON (the same shape as poolscope simulate --json)', 'exportJson', () => post({ type: 'export', format: 'json' })),
+          button('Run again', 'Run this scenario again', 'runAgain', () => post({ type: 'runAgain' })),
         ),
       ),
     );
@@ -131,13 +131,25 @@ function render(): void {
     const chart = usageChart(r.timeline);
     app.appendChild(chart.element);
     disposeChart = chart.dispose;
-    chartSeries = chart.series;
+    chartTags = chart.tags;
     append(app, outstandingSection(r.outstanding, ctx), quotaSection(r.quota), hitsSection(r.hits, r.hitsDropped, r.hitTag, ctx));
   } else {
     const { log } = content;
     append(
       app,
-      h('header', null, h('h1', null, 'Debugger log — ', log.title), h('div', { class: 'meta' }, `format: ${log.format}`), h('div', { class: 'actions' }, button('Export CSV', 'Save the table as CSV', () => post({ type: 'export', format: 'csv' })))),
+      h(
+        'header',
+        null,
+        h('h1', null, 'Debugger log — ', log.title),
+        h('div', { class: 'meta' }, `format: ${log.format}`),
+        h(
+          'div',
+          { class: 'actions' },
+          button('Copy as WinDbg text', 'Copy the table the way !poolused prints it', 'copyWindbg', () => post({ type: 'copyWindbg' })),
+          button('Export CSV', 'Save the table as CSV', 'exportCsv', () => post({ type: 'export', format: 'csv' })),
+          button('Export JSON', 'Save the rows (and the growth between two logs) as JSON', 'exportJson', () => post({ type: 'export', format: 'json' })),
+        ),
+      ),
     );
     if (log.diff) app.appendChild(diffSection(log.diff));
     poolUsedHost = h('div', null);
@@ -159,17 +171,38 @@ function postRendered(): void {
       poolUsedRows: shownTags.length,
       poolUsedTags: shownTags,
       bugcheckCode: r?.bugcheck?.code ?? null,
+      bugcheck: renderedBanner(),
       outstandingRows: document.querySelectorAll('[data-outstanding-table] tbody tr').length,
       quotaRows: document.querySelectorAll('[data-quota-table] tbody tr').length,
+      quota: Array.from(document.querySelectorAll('[data-quota-table] tbody tr'), (tr) => texts(tr, 'td')),
       hitStacks: document.querySelectorAll('[data-hit]').length,
       diffRows: document.querySelectorAll('[data-diff-table] tbody tr').length,
       filter: state.filter,
       sort: state.sort,
-      chartSeries,
+      chartSeries: chartTags.length,
+      chartTags,
+      actions: texts(app, '.actions button'),
       theme: theme(),
       cspViolations,
     },
   });
+}
+
+function texts(root: ParentNode, selector: string): string[] {
+  return Array.from(root.querySelectorAll(selector), (e) => e.textContent ?? '');
+}
+
+/** The first bug check banner, read back from the DOM (what the user sees, not what was sent). */
+function renderedBanner(): RenderedReportState['bugcheck'] {
+  const banner = document.querySelector('[data-section="bugcheck"]');
+  if (!banner) return null;
+  return {
+    name: banner.querySelector('.name')?.textContent ?? '',
+    params: texts(banner, '.params td'),
+    meaning: banner.querySelector('.meaning')?.textContent ?? null,
+    stack: texts(banner, '.stack .kb-frame'),
+    culprits: banner.querySelectorAll('.culprits tbody tr').length,
+  };
 }
 
 window.addEventListener('message', (event: MessageEvent<ToWebview>) => {

@@ -42,13 +42,21 @@ export interface RenderedReportState {
   poolUsedRows: number;
   poolUsedTags: string[];
   bugcheckCode: string | null;
+  /** The banner as shown (null without a bug check): name, Arg1–Arg4, what Arg1 means, kb frames, culprit rows. */
+  bugcheck: { name: string; params: string[]; meaning: string | null; stack: string[]; culprits: number } | null;
   outstandingRows: number;
   quotaRows: number;
+  /** Quota table cells, one `[process, NonPaged bytes, Paged bytes]` per row. */
+  quota: string[][];
   hitStacks: number;
   diffRows: number;
   filter: string;
   sort: { column: SortColumn; descending: boolean };
   chartSeries: number;
+  /** The tags plotted, highest peak first. */
+  chartTags: string[];
+  /** The labels of the page's buttons (Copy as WinDbg text, Export CSV, …). */
+  actions: string[];
   theme: 'light' | 'dark' | 'high-contrast';
   /** Content-Security-Policy violations the page has seen since it loaded (should stay 0). */
   cspViolations: number;

@@ -5,34 +5,23 @@
 import uPlot from 'uplot';
 import type { TimelinePoint } from '../../server/src/core/simulator/result';
 import { h } from './dom';
+import { topTags, usageSeries } from './chartData';
 import { formatNumber } from './format';
 
-const TOP_TAGS = 5;
 const PALETTE = ['--vscode-charts-blue', '--vscode-charts-red', '--vscode-charts-green', '--vscode-charts-orange', '--vscode-charts-purple', '--vscode-charts-yellow'];
 
-/** The tags with the highest peak (paged + non-paged) bytes. */
-export function topTags(timeline: TimelinePoint[], count = TOP_TAGS): string[] {
-  const peak = new Map<string, number>();
-  for (const p of timeline) for (const [tag, v] of Object.entries(p.tags)) peak.set(tag, Math.max(peak.get(tag) ?? 0, v.paged + v.nonPaged));
-  return [...peak].filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, count).map(([t]) => t);
-}
-
-export function usageChart(timeline: TimelinePoint[]): { element: HTMLElement; series: number; dispose(): void } {
+export function usageChart(timeline: TimelinePoint[]): { element: HTMLElement; tags: string[]; dispose(): void } {
   const section = h('section', { 'data-section': 'chart' }, h('h2', null, 'Pool usage over the run'));
   if (timeline.length < 2) {
     section.appendChild(h('p', { class: 'empty' }, 'The run has too few timeline points to plot.'));
-    return { element: section, series: 0, dispose() {} };
+    return { element: section, tags: [], dispose() {} };
   }
   const tags = topTags(timeline);
   const css = getComputedStyle(document.body);
   const color = (i: number) => css.getPropertyValue(PALETTE[i % PALETTE.length]).trim() || ['#3794ff', '#f14c4c', '#89d185', '#d18616', '#b180d7', '#cca700'][i % 6];
   const fg = css.getPropertyValue('--vscode-foreground').trim() || '#888';
   const grid = css.getPropertyValue('--vscode-editorWidget-border').trim() || 'rgba(128,128,128,0.3)';
-  const data: uPlot.AlignedData = [
-    timeline.map((p) => p.step),
-    timeline.map((p) => p.paged + p.nonPaged),
-    ...tags.map((t) => timeline.map((p) => (p.tags[t] ? p.tags[t].paged + p.tags[t].nonPaged : 0))),
-  ];
+  const data: uPlot.AlignedData = usageSeries(timeline, tags);
   const host = h('div', { class: 'chart', 'data-chart': '' });
   section.appendChild(host);
   const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
@@ -64,7 +53,7 @@ export function usageChart(timeline: TimelinePoint[]): { element: HTMLElement; s
   if (labels.length) section.appendChild(h('p', { class: 'snapshots' }, 'Snapshots: ', labels.map((p) => `${p.label} (step ${p.step})`).join(', ')));
   return {
     element: section,
-    series: tags.length,
+    tags,
     dispose: () => {
       resize.disconnect();
       plot.destroy();

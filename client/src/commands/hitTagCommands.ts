@@ -1,25 +1,15 @@
 /**
- * Pool: Set PoolHitTag… / Clear PoolHitTag, and the status bar item that shows the tag in
- * force (click to change it). The input box validates the tag as the user types and shows the
- * `ed nt!poolhittag` line they would type in WinDbg.
+ * Pool: Set PoolHitTag… / Clear PoolHitTag (also what the PoolHitTag status bar item runs).
+ * The input box validates the tag as the user types and shows the `ed nt!poolhittag` line they
+ * would type in WinDbg.
  */
 import * as vscode from 'vscode';
 import type { HitTagState } from '../../../server/src/protocol';
-import { errorText } from '../languageServer';
 import type { HitTagStore } from '../hitTagStore';
-import { parsePoolTag, type ParsedPoolTag } from '../poolTag';
+import { errorText } from '../languageServer';
+import { describePoolTagInput, parsePoolTag, type ParsedPoolTag } from '../poolTag';
 
 export function registerHitTagCommands(store: HitTagStore): vscode.Disposable[] {
-  const status = vscode.window.createStatusBarItem('poolscope.hitTag', vscode.StatusBarAlignment.Left, 50);
-  status.name = 'PoolHitTag';
-  status.command = 'poolscope.setHitTag';
-  const render = (s: HitTagState) => {
-    status.text = s.tag ? `$(debug-breakpoint) PoolHitTag '${s.tag}'` : '$(debug-breakpoint-unverified) PoolHitTag off';
-    status.tooltip = s.tag ? `${s.edCommand}\nThe simulator breaks on every allocation and free of '${s.tag}'. Click to change.` : 'No PoolHitTag. Click to set one.';
-  };
-  render(store.state);
-  status.show();
-
   const set = async (tag: string | null): Promise<HitTagState | undefined> => {
     try {
       return await store.set(tag);
@@ -30,8 +20,6 @@ export function registerHitTagCommands(store: HitTagStore): vscode.Disposable[] 
   };
 
   return [
-    status,
-    store.onDidChange(render),
     vscode.commands.registerCommand('poolscope.setHitTag', async (tag?: string) => {
       if (typeof tag === 'string') {
         const parsed = parsePoolTag(tag);
@@ -53,10 +41,9 @@ export async function promptForPoolTag(title: string, value?: string): Promise<P
     prompt: "Pool tag in display order, as !poolused shows it: Abc, 'Abc ' or Tron (short tags are padded with spaces)",
     placeHolder: "'Abc '",
     validateInput: (input) => {
-      if (input.length === 0) return undefined;
-      const p = parsePoolTag(input);
-      if ('error' in p) return p.error;
-      return { message: `'${p.display}' → ${p.edCommand}  (C constant ${p.cConstant})`, severity: vscode.InputBoxValidationSeverity.Info };
+      const d = describePoolTagInput(input);
+      if (!d) return undefined;
+      return 'error' in d ? d.error : { message: d.info, severity: vscode.InputBoxValidationSeverity.Info };
     },
   });
   if (text === undefined || text.length === 0) return undefined;

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import type { ScenarioInfo } from '../../../server/src/protocol';
 import type { ReportRun } from '../../webview/protocol';
+import type { HitTagStore } from '../hitTagStore';
 import { errorText } from '../languageServer';
 import type { RunStore } from '../runStore';
 import type { ScenarioCatalog } from '../scenarioCatalog';
@@ -13,7 +14,13 @@ import { revealLine, type ScenarioRunner } from '../scenarioRunner';
 import type { ScenarioNode } from '../views/scenariosView';
 import { promptForPoolTag } from './hitTagCommands';
 
-export function registerRunCommands(catalog: ScenarioCatalog, runner: ScenarioRunner, runs: RunStore, onRun: (run: ReportRun) => void): vscode.Disposable[] {
+export function registerRunCommands(
+  catalog: ScenarioCatalog,
+  runner: ScenarioRunner,
+  runs: RunStore,
+  hitTagStore: HitTagStore,
+  onRun: (run: ReportRun) => void,
+): vscode.Disposable[] {
   const runAndShow = async (uri: vscode.Uri, scenario: string, hitTag?: string | null) => {
     const run = await runner.run(uri, scenario, hitTag !== undefined ? { hitTag } : {});
     if (run) onRun(run);
@@ -28,7 +35,8 @@ export function registerRunCommands(catalog: ScenarioCatalog, runner: ScenarioRu
     vscode.commands.registerCommand('poolscope.runScenarioWithHitTag', async (target?: string | vscode.Uri | ScenarioNode, name?: string, tag?: string) => {
       const picked = await resolveTarget(catalog, runs, target, name, 'Run Scenario with PoolHitTag');
       if (!picked) return undefined;
-      const hitTag = tag ?? (await promptForPoolTag(`PoolHitTag for ${picked.name}`))?.display;
+      // The box starts with the tag in force: Enter runs with it, or type another.
+      const hitTag = tag ?? (await promptForPoolTag(`PoolHitTag for ${picked.name}`, hitTagStore.state.tag ?? undefined))?.display;
       return hitTag ? runAndShow(picked.uri, picked.name, hitTag) : undefined;
     }),
     vscode.commands.registerCommand('poolscope.runScenarioAtCursor', async () => {

@@ -3,12 +3,12 @@
  * debugger log). Strict CSP with a nonce, only local resources (dist/ and media/), state kept
  * by the page with setState and restored after a reload through the panel serializer.
  */
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { RenderReportRequest } from '../../../server/src/protocol';
 import type { FromWebview, ImportedLog, RenderedReportState, ReportRun, ReportViewState, ToWebview } from '../../webview/protocol';
 import { errorText, type LanguageServerConnection } from '../languageServer';
 import { revealLine } from '../scenarioRunner';
+import { makeNonce, reportHtml } from './reportHtml';
 
 export type ReportContent = Exclude<ReportViewState['content'], { kind: 'empty' }>;
 
@@ -22,7 +22,10 @@ export class ReportPanel implements vscode.Disposable {
   private readonly rendered = new vscode.EventEmitter<RenderedReportState>();
   /** What the page rendered, after every render (the integration suite waits on it). */
   readonly onDidRender = this.rendered.event;
-  private readonly disposables: vscode.Disposable[] = [this.rendered];
+  private readonly handled = new vscode.EventEmitter<{ type: FromWebview['type']; error?: string }>();
+  /** A button of the page (copy, export, run again) has done its work, or failed with `error`. */
+  readonly onDidHandleAction = this.handled.event;
+  private readonly disposables: vscode.Disposable[] = [this.rendered, this.handled];
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -80,7 +83,9 @@ export class ReportPanel implements vscode.Disposable {
     const c = this.content;
     if (!c) throw new Error('The Pool Report is empty: run a scenario first.');
     if (c.kind === 'import') return importText(c.log);
-    const { text } = await this.server.request(RenderReportRequest, { result: c.run.result, reports: ['all'] });
+    // With the script's URI the server names it in `[leaky.drvm @ 14]` frames and adds the
+    // owners from its poolscope.pooltagFile, as `poolscope simulate --pooltag` does.
+    const { text } = await this.server.request(RenderReportRequest, { result: c.run.result, uri: c.run.uri, reports: ['all'] });
     return text;
   }
 
@@ -134,58 +139,32 @@ export class ReportPanel implements vscode.Disposable {
         try {
           await vscode.env.clipboard.writeText(await this.windbgText());
           vscode.window.setStatusBarMessage('PoolScope: report copied as WinDbg text', 4_000);
+          this.handled.fire({ type: m.type });
         } catch (e) {
           void vscode.window.showErrorMessage(`Copy as WinDbg text failed: ${errorText(e)}`);
+          this.handled.fire({ type: m.type, error: errorText(e) });
         }
         return;
       case 'export':
         await this.actions.exportReport(m.format);
+        this.handled.fire({ type: m.type });
         return;
       case 'runAgain':
         if (this.content?.kind === 'run') await this.actions.runAgain(this.content.run);
+        this.handled.fire({ type: m.type });
         return;
     }
   }
 
   private html(webview: vscode.Webview): string {
-    const nonce = makeNonce();
     const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, ...p)).toString();
-    // No 'unsafe-inline', no 'unsafe-eval': scripts and style sheets only from the extension,
-    // and only with this page's nonce. uPlot sizes its canvas through the CSSOM, which CSP allows.
-    const csp = [
-      "default-src 'none'",
-      `img-src ${webview.cspSource} data:`,
-      `font-src ${webview.cspSource}`,
-      `style-src ${webview.cspSource} 'nonce-${nonce}'`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" nonce="${nonce}" href="${asset('dist', 'uPlot.min.css')}">
-<link rel="stylesheet" nonce="${nonce}" href="${asset('media', 'report.css')}">
-<title>Pool Report</title>
-</head>
-<body>
-<main id="app" data-poolscope-report></main>
-<script nonce="${nonce}" src="${asset('dist', 'webview.js')}"></script>
-</body>
-</html>`;
+    return reportHtml(makeNonce(), { cspSource: webview.cspSource, chartCss: asset('dist', 'uPlot.min.css'), reportCss: asset('media', 'report.css'), script: asset('dist', 'webview.js') });
   }
 
   dispose(): void {
     this.panel?.dispose();
     for (const d of this.disposables) d.dispose();
   }
-}
-
-/** 32 random alphanumerics (node:crypto: VS Code 1.82's Node 18 has no global `crypto`). */
-function makeNonce(): string {
-  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  return [...randomBytes(32)].map((b) => chars[b % chars.length]).join('');
 }
 
 /** An imported log as `!poolused` prints it. */

@@ -9,6 +9,7 @@ import { formatFrame, formatNumber, hex, isDriverFrame } from '../../webview/for
 import type { ReportRun } from '../../webview/protocol';
 import type { HitTagStore } from '../hitTagStore';
 import type { RunStore } from '../runStore';
+import { PoolTreeView } from './poolTreeView';
 
 /** Breaks per page: a tree of 10,000 rows is unreadable and slow. */
 const PAGE = 100;
@@ -20,25 +21,21 @@ export type HitTagNode =
   | { kind: 'break'; index: number; hit: HitTagBreak }
   | { kind: 'frame'; index: number; frame: StackFrame; run: ReportRun };
 
-export class HitTagView implements vscode.TreeDataProvider<HitTagNode>, vscode.Disposable {
+export class HitTagView extends PoolTreeView<HitTagNode> {
   static readonly id = 'poolscope.hitTag';
-  private readonly changed = new vscode.EventEmitter<HitTagNode | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
-  private readonly disposables: vscode.Disposable[] = [this.changed];
-  readonly view: vscode.TreeView<HitTagNode>;
 
   constructor(
     private readonly runs: RunStore,
     private readonly hitTag: HitTagStore,
   ) {
-    this.view = vscode.window.createTreeView(HitTagView.id, { treeDataProvider: this, showCollapseAll: true });
-    this.disposables.push(this.view, runs.onDidChange(() => this.refresh()), hitTag.onDidChange(() => this.refresh()));
+    super(HitTagView.id, { showCollapseAll: true });
+    this.disposables.push(runs.onDidChange(() => this.refresh()), hitTag.onDidChange(() => this.refresh()));
   }
 
   refresh(): void {
     const hits = this.runs.lastRun?.result.hits.length ?? 0;
     this.view.description = hits ? `${formatNumber(hits)} breaks` : undefined;
-    this.changed.fire(undefined);
+    this.fireChanged();
   }
 
   getChildren(node?: HitTagNode): HitTagNode[] {
@@ -103,9 +100,5 @@ export class HitTagView implements vscode.TreeDataProvider<HitTagNode>, vscode.D
         return item;
       }
     }
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }

@@ -8,26 +8,22 @@ import type { OutstandingBlock, PoolUsedRow } from '../../../server/src/core/sim
 import { formatNumber, poolUsedOrder, routineOf } from '../../webview/format';
 import type { PoolMode, ReportRun } from '../../webview/protocol';
 import type { RunStore } from '../runStore';
+import { PoolTreeView } from './poolTreeView';
 
 export type PoolUsedNode =
   | { kind: 'empty'; mode: PoolMode }
   | { kind: 'tag'; row: PoolUsedRow; mode: PoolMode }
   | { kind: 'site'; tag: string; line: number; column: number; routine: string; blocks: number; bytes: number; uri: string };
 
-export class PoolUsedView implements vscode.TreeDataProvider<PoolUsedNode>, vscode.Disposable {
+export class PoolUsedView extends PoolTreeView<PoolUsedNode> {
   static readonly id = 'poolscope.poolUsed';
   private mode: PoolMode = 'paged';
   /** The root nodes of the current run and mode: stable objects, so that reveal() finds them. */
   private roots: PoolUsedNode[] | undefined;
-  private readonly changed = new vscode.EventEmitter<PoolUsedNode | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
-  private readonly disposables: vscode.Disposable[] = [this.changed];
-  readonly view: vscode.TreeView<PoolUsedNode>;
 
   constructor(private readonly runs: RunStore) {
-    this.view = vscode.window.createTreeView(PoolUsedView.id, { treeDataProvider: this, showCollapseAll: true });
+    super(PoolUsedView.id, { showCollapseAll: true });
     this.disposables.push(
-      this.view,
       runs.onDidChange(() => this.refresh()),
       vscode.commands.registerCommand('poolscope.poolUsed.showNonPaged', () => this.setMode('nonPaged')),
       vscode.commands.registerCommand('poolscope.poolUsed.showPaged', () => this.setMode('paged')),
@@ -65,7 +61,7 @@ export class PoolUsedView implements vscode.TreeDataProvider<PoolUsedNode>, vsco
     this.roots = undefined;
     const run = this.runs.lastRun;
     this.view.description = run ? `${run.scenario} · ${this.mode === 'paged' ? 'Paged' : 'NonPaged'}` : undefined;
-    this.changed.fire(undefined);
+    this.fireChanged();
   }
 
   getChildren(node?: PoolUsedNode): PoolUsedNode[] {
@@ -113,10 +109,6 @@ export class PoolUsedView implements vscode.TreeDataProvider<PoolUsedNode>, vsco
     item.iconPath = new vscode.ThemeIcon('symbol-method');
     item.command = { title: 'Reveal Allocation Site', command: 'poolscope.revealLine', arguments: [node.uri, node.line, node.column] };
     return item;
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }
 

@@ -6,22 +6,19 @@ import * as vscode from 'vscode';
 import type { ScenarioInfo } from '../../../server/src/protocol';
 import type { RunStore } from '../runStore';
 import type { ScenarioCatalog } from '../scenarioCatalog';
+import { PoolTreeView } from './poolTreeView';
 
 export type ScenarioNode = { kind: 'script'; uri: string; scenarios: ScenarioInfo[] } | { kind: 'scenario'; info: ScenarioInfo };
 
-export class ScenariosView implements vscode.TreeDataProvider<ScenarioNode>, vscode.Disposable {
+export class ScenariosView extends PoolTreeView<ScenarioNode> {
   static readonly id = 'poolscope.scenarios';
-  private readonly changed = new vscode.EventEmitter<ScenarioNode | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
-  private readonly disposables: vscode.Disposable[] = [this.changed];
-  readonly view: vscode.TreeView<ScenarioNode>;
 
   constructor(
     private readonly catalog: ScenarioCatalog,
     private readonly runs: RunStore,
   ) {
-    this.view = vscode.window.createTreeView(ScenariosView.id, { treeDataProvider: this });
-    this.disposables.push(this.view, catalog.onDidChange(() => this.changed.fire(undefined)), runs.onDidChange(() => this.changed.fire(undefined)));
+    super(ScenariosView.id);
+    this.disposables.push(catalog.onDidChange(() => this.fireChanged()), runs.onDidChange(() => this.fireChanged()));
   }
 
   getChildren(node?: ScenarioNode): ScenarioNode[] {
@@ -62,9 +59,5 @@ export class ScenariosView implements vscode.TreeDataProvider<ScenarioNode>, vsc
     item.contextValue = 'scenario';
     item.command = { title: 'Go to Scenario', command: 'poolscope.revealLine', arguments: [info.uri, info.line + 1] };
     return item;
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }

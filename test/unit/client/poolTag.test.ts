@@ -1,7 +1,7 @@
 // The client's tag parsing (input boxes) and `!poolused` wildcard matching (report filter).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parsePoolTag, tagMatches } from '../../../client/src/poolTag';
+import { describePoolTagInput, parsePoolTag, tagMatches } from '../../../client/src/poolTag';
 
 test("display 'Abc ' is the little-endian ULONG 0x20636241 (ed nt!poolhittag)", () => {
   const t = parsePoolTag('Abc');
@@ -34,4 +34,11 @@ test('wildcards like !poolused 4 Ab*', () => {
   assert.ok(!tagMatches('Ab*', 'Ctx '));
   assert.ok(tagMatches('<i*', '<img'), 'regex characters are literal');
   assert.ok(!tagMatches('.bc', 'Abc '));
+});
+
+test('the tag input box shows the ed nt!poolhittag line as you type, or why it is not a tag', () => {
+  assert.equal(describePoolTagInput(''), undefined, 'nothing under an empty box');
+  assert.deepEqual(describePoolTagInput('Abc'), { info: "'Abc ' → ed nt!poolhittag 0x20636241  (C constant ' cbA')" });
+  assert.deepEqual(describePoolTagInput("'Tron'"), { info: "'Tron' → ed nt!poolhittag 0x6e6f7254  (C constant 'norT')" });
+  assert.deepEqual(describePoolTagInput('Abcde'), { error: "'Abcde' has 5 characters; a pool tag has at most 4." });
 });
