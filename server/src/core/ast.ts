@@ -158,6 +158,12 @@ export interface ReturnStatement extends Node {
 export interface ErrorStatement extends Node {
   type: 'error';
   assigns: Identifier | undefined;
+  /**
+   * The names the broken text mentions (locals, globals, lists, callees), without keywords.
+   * The analyses treat them as touched in an unknown way: a block a mentioned local holds is
+   * neither leaked nor freed there, so half a statement brings no follow-on finding.
+   */
+  names?: readonly string[];
 }
 
 export type Statement =
@@ -244,6 +250,22 @@ export interface Comment extends Node {
   /** Text including the comment markers (line or block). */
   text: string;
   block: boolean;
+}
+
+/** A script with no declarations, at the start of the file unless given a range (what a parser or linter that gave up returns). */
+export function emptyScript(range?: Range): Script {
+  const start: Position = { line: 1, column: 1, offset: 0 };
+  return {
+    type: 'script',
+    range: range ?? { start, end: start },
+    declarations: [],
+    driver: undefined,
+    globals: [],
+    lists: [],
+    routines: [],
+    scenarios: [],
+    comments: [],
+  };
 }
 
 export interface Script extends Node {

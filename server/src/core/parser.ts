@@ -40,6 +40,7 @@ import type {
   StringLiteral,
   TagLiteral,
 } from './ast';
+import { emptyScript } from './ast';
 import type { Diagnostic } from './diagnostics';
 import { Lexer, quoteForMessage, type Token } from './lexer';
 
@@ -61,6 +62,19 @@ export const RESERVED_WORDS: ReadonlySet<string> = new Set([...DECLARATION_KEYWO
 /** Words that start a scenario step. */
 export const STEP_KEYWORDS: ReadonlySet<string> = new Set(['load', 'unload', 'irp', 'dpc', 'workitem', 'call', 'repeat', 'process', 'snapshot', 'hittag']);
 
+/**
+ * The names a piece of broken statement text mentions, keywords excluded, each once (for
+ * `ErrorStatement.names`). Lexes the slice again: only text that failed to parse pays for it.
+ */
+function namesIn(text: string): string[] {
+  const names = new Set<string>();
+  const lexer = new Lexer(text);
+  for (let t = lexer.next(); t.kind !== 'eof'; t = lexer.next()) {
+    if (t.kind === 'identifier' && !RESERVED_WORDS.has(t.text)) names.add(t.text);
+  }
+  return [...names];
+}
+
 /** Thrown inside a statement after its error was reported; caught where the statement began. */
 class StatementFailed {}
 const FAILED = new StatementFailed();
@@ -71,20 +85,10 @@ export function parse(text: string): ParseResult {
   } catch (e) {
     // Defence in depth: the contract says parse() never throws. A bug here must not take the
     // language server down; report it as one syntax error at the start of the file.
-    const start: Position = { line: 1, column: 1, offset: 0 };
-    const range: Range = { start, end: start };
+    const script = emptyScript();
+    const range: Range = script.range;
     return {
-      script: {
-        type: 'script',
-        range,
-        declarations: [],
-        driver: undefined,
-        globals: [],
-        lists: [],
-        routines: [],
-        scenarios: [],
-        comments: [],
-      },
+      script,
       diagnostics: [
         { rule: 'syntax-error', severity: 'error', range, message: `internal parser error: ${e instanceof Error ? e.message : String(e)}` },
       ],
@@ -118,7 +122,7 @@ class Parser {
   /** The last consumed token: its end is where a statement or node that ends now ends. */
   private prevTok: Token | undefined;
 
-  constructor(text: string) {
+  constructor(private readonly text: string) {
     this.lexer = new Lexer(text);
     this.comments = this.lexer.comments;
     this.cur = this.lexer.next();
@@ -316,18 +320,9 @@ class Parser {
   // ------------------------------------------------------------------ script
 
   parseScript(): ParseResult {
-    const declarations: Declaration[] = [];
-    const script: Script = {
-      type: 'script',
-      range: { start: { line: 1, column: 1, offset: 0 }, end: this.tok.end },
-      declarations,
-      driver: undefined,
-      globals: [],
-      lists: [],
-      routines: [],
-      scenarios: [],
-      comments: this.comments,
-    };
+    const script: Script = emptyScript({ start: { line: 1, column: 1, offset: 0 }, end: this.tok.end });
+    const declarations = script.declarations;
+    script.comments = this.comments;
     while (this.tok.kind !== 'eof') {
       const t = this.tok;
       const start = this.consumed;
@@ -657,7 +652,8 @@ class Parser {
       if (this.consumed === startIndex) this.advance();
       assigns ??= inner.shift();
       for (const id of inner) this.skippedAssigns.push(id);
-      return { type: 'error', assigns, range: { start: first.start, end: this.prevEnd } };
+      const range = { start: first.start, end: this.prevEnd };
+      return { type: 'error', assigns, names: namesIn(this.text.slice(range.start.offset, range.end.offset)), range };
     } finally {
       this.depth--;
     }

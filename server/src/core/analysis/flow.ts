@@ -248,6 +248,9 @@ export class RoutineWalk {
         case 'repeat':
           visit(st.body);
           break;
+        case 'error':
+          for (const name of st.names ?? []) visitIdent(name);
+          break;
         default:
           break;
       }
@@ -341,9 +344,25 @@ export class RoutineWalk {
         this.finalize(w, { kind: 'return', statement: st, unbraced, range: st.range, line: st.range.start.line });
         return null;
       case 'error':
-        // A statement that failed to parse contributes nothing (language.md, error recovery).
-        return w;
+        return this.brokenStatement(st, w);
     }
+  }
+
+  /**
+   * A statement that failed to parse contributes no allocation, free or call (language.md,
+   * error recovery) — and no follow-on finding either: a block held by a name the broken text
+   * mentions counts as handed off there (a half-typed `ExFreePool(buf` does not make `buf` leak,
+   * a half-typed `ExFreePool(g_Ctx` in unload does not make `g_Ctx` leak at unload), a list it
+   * mentions counts as drained, and the local it assigns no longer refers to what it held.
+   */
+  private brokenStatement(st: Extract<Statement, { type: 'error' }>, w: World): World {
+    let out = w;
+    for (const name of st.names ?? []) {
+      if (this.program.lists.has(name)) this.summary.drains.add(name);
+      out = this.mapStates(out, name, (_id, s) => (isOwned(s.status) ? [{ ...s, status: 'escaped', to: 'handoff:?' }] : [s]));
+    }
+    if (st.assigns) out = this.mapStates(out, st.assigns.name, (_id, s) => [withoutAlias(s, st.assigns!.name)]);
+    return out;
   }
 
   private noteAllocation(site: AllocationSite): void {

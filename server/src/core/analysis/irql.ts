@@ -676,9 +676,20 @@ class ProgramAnalysis {
       case 'return':
         return emptyState();
       case 'error': {
-        if (!s.assigns) return state;
+        const names = s.names ?? [];
+        const restores = names.includes('KeReleaseSpinLock') || names.includes('KeLowerIrql');
+        if (!s.assigns && !restores) return state;
         const st = cloneState(state);
-        this.assign(s.assigns.name, EMPTY, st);
+        if (s.assigns) this.assign(s.assigns.name, EMPTY, st);
+        // A half-typed KeReleaseSpinLock / KeLowerIrql still ends its region: otherwise every
+        // paged allocation after it would be a follow-on finding of the typo.
+        if (names.includes('KeReleaseSpinLock')) {
+          this.mapIrql(st, (x) => {
+            const kept = x.locks.filter((l) => !names.includes(l.name));
+            return { locks: kept.length < x.locks.length ? kept : x.locks.slice(0, -1), raises: x.raises };
+          });
+        }
+        if (names.includes('KeLowerIrql')) this.mapIrql(st, (x) => ({ locks: x.locks, raises: x.raises.slice(0, -1) }));
         return st;
       }
       default:
