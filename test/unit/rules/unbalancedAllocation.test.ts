@@ -285,4 +285,33 @@ describe('unbalanced-allocation', () => {
     const fixed = fixRemovesFinding(text);
     assert.match(fixed, /if \(a != NULL\) ExFreePoolWithTag\(a, 'One '\);\n {4}a = ExAllocatePoolWithTag\(PagedPool, 8, 'Two '\);/);
   });
+
+  it("the fix is \"Free 'buf' before this return\" also when the path leaves at the closing brace, or at several exits", () => {
+    const atEnd = script(
+      'dispatch IRP_MJ_READ R {', // 1
+      "    buf = ExAllocatePool2(POOL_FLAG_NON_PAGED, 16, 'Endl');", // 2
+      '}', // 3
+    );
+    const [d] = run(atEnd, RULE);
+    assert.equal(d.range.start.line, 2);
+    assert.equal(d.fixes?.[0].title, "Free 'buf' before this return");
+    assert.equal(d.fixes?.[0].isPreferred, true);
+    assert.match(fixRemovesFinding(atEnd), /ExFreePoolWithTag\(buf, 'Endl'\);\n\}/);
+
+    const twoExits = script(
+      'dispatch IRP_MJ_READ R {', // 1
+      "    buf = ExAllocatePool2(POOL_FLAG_NON_PAGED, 16, 'Two ');", // 2
+      '    if (buf == NULL) return;', // 3
+      '    if (chance(5%)) {', // 4
+      '        return;', // 5
+      '    }', // 6
+      '}', // 7
+    );
+    const [e] = run(twoExits, RULE);
+    assert.equal(e.range.start.line, 2);
+    assert.deepEqual(e.related?.map((r) => r.range.start.line), [5, 7]);
+    assert.equal(e.fixes?.[0].title, "Free 'buf' before this return");
+    const fixed = fixRemovesFinding(twoExits);
+    assert.equal(fixed.match(/ExFreePoolWithTag\(buf, 'Two '\);/g)?.length, 2);
+  });
 });

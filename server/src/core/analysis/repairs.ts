@@ -93,15 +93,10 @@ export function freeBeforeExitFix(
     v0 ??= v;
   }
   if (edits.length === 0 || !v0) return undefined;
-  const only = leaks[0].exit;
-  const title =
-    edits.length > 1
-      ? `Free '${v0}' on every leaking path`
-      : only.kind === 'return'
-        ? `Free '${v0}' before this return`
-        : only.kind === 'overwrite'
-          ? `Free '${v0}' before it is overwritten`
-          : `Free '${v0}' before ${site.routine.name.name} returns`;
+  // rules.md names this fix "Free 'buf' before this return": that is its title wherever a path
+  // leaves the routine (a `return`, the closing `}`, several exits at once — one fix frees on
+  // each). Only a fix that frees just before overwriting assignments says so.
+  const title = leaks.every((l) => l.exit.kind === 'overwrite') ? `Free '${v0}' before it is overwritten` : `Free '${v0}' before this return`;
   return { title, kind: 'quickfix', isPreferred: true, edits };
 }
 
