@@ -103,6 +103,36 @@ const LEARN = 'https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-w
 const POOL_IRQL_NOTE =
   'Paged pool may only be allocated or freed at IRQL <= APC_LEVEL; non-paged pool at IRQL <= DISPATCH_LEVEL.';
 
+/**
+ * An allocation the kernel makes on the driver's behalf (MDL, IRP, string buffer, work item,
+ * completion context): a fixed pool, the system tag of language.md's convention, never quota.
+ */
+function systemAllocation(block: BlockKind, kind: PoolKind, tag: string, size: AllocationBehaviour['size'] = { from: 'fixed', bytes: 0 }): AllocationBehaviour {
+  return { block, pool: { from: 'fixed', kind }, tag: { from: 'system', tag }, size, quota: 'never' };
+}
+
+/** `ExFreePool(P)` / `ExFreePoolWithTag(P, Tag)`: releases a pool block, checking the tag when it takes one. */
+function poolReleaser(name: string, prototype: string, tagged: boolean, doc: string, page: string): ApiInfo {
+  const params: ApiParameter[] = [{ name: 'P', kind: 'pointer' }];
+  if (tagged) params.push({ name: 'Tag', kind: 'tag' });
+  return {
+    name,
+    prototype,
+    params,
+    returnsBlock: false,
+    releases: tagged ? { blocks: POOL_BLOCK, pointerArg: 0, tagArg: 1 } : { blocks: POOL_BLOCK, pointerArg: 0 },
+    maxIrql: DISPATCH_LEVEL,
+    irqlNote: POOL_IRQL_NOTE,
+    doc,
+    docUrl: LEARN + page,
+  };
+}
+
+/** `VOID IoFreeXxx(P)`: releases the one kind of block its only argument points at. */
+function releaser(name: string, prototype: string, param: string, block: BlockKind, maxIrql: number, doc: string, page: string): ApiInfo {
+  return { name, prototype, params: [{ name: param, kind: 'pointer' }], returnsBlock: false, releases: { blocks: [block], pointerArg: 0 }, maxIrql, doc, docUrl: LEARN + page };
+}
+
 function legacyAllocator(
   name: string,
   opts: { quota: boolean; tagged: boolean; deprecated: boolean; doc: string; page?: string },
@@ -208,47 +238,22 @@ export const APIS: readonly ApiInfo[] = [
   wrapper('ExAllocatePoolQuotaZero', true),
   pool2('ExAllocatePool2'),
   pool2('ExAllocatePool3'),
-  {
-    name: 'ExFreePoolWithTag',
-    prototype: 'VOID ExFreePoolWithTag(PVOID P, ULONG Tag)',
-    params: [
-      { name: 'P', kind: 'pointer' },
-      { name: 'Tag', kind: 'tag' },
-    ],
-    returnsBlock: false,
-    releases: { blocks: POOL_BLOCK, pointerArg: 0, tagArg: 1 },
-    maxIrql: DISPATCH_LEVEL,
-    irqlNote: POOL_IRQL_NOTE,
-    doc:
-      'Releases a block of pool memory allocated with the specified tag. With Driver Verifier, a tag that differs from the ' +
+  poolReleaser(
+    'ExFreePoolWithTag',
+    'VOID ExFreePoolWithTag(PVOID P, ULONG Tag)',
+    true,
+    'Releases a block of pool memory allocated with the specified tag. With Driver Verifier, a tag that differs from the ' +
       'allocation tag is bug check 0xC2 / 0x0A; a second free of the same block is 0xC2 / 0x07.',
-    docUrl: LEARN + 'exfreepoolwithtag',
-  },
-  {
-    name: 'ExFreePool',
-    prototype: 'VOID ExFreePool(PVOID P)',
-    params: [{ name: 'P', kind: 'pointer' }],
-    returnsBlock: false,
-    releases: { blocks: POOL_BLOCK, pointerArg: 0 },
-    maxIrql: DISPATCH_LEVEL,
-    irqlNote: POOL_IRQL_NOTE,
-    doc: 'Releases a block of pool memory (no tag check).',
-    docUrl: LEARN + 'exfreepool',
-  },
-  {
-    name: 'ExFreePool2',
-    prototype: 'VOID ExFreePool2(PVOID P, ULONG Tag, PCPOOL_EXTENDED_PARAMETER ExtendedParameters, ULONG ExtendedParametersCount)',
-    params: [
-      { name: 'P', kind: 'pointer' },
-      { name: 'Tag', kind: 'tag' },
-    ],
-    returnsBlock: false,
-    releases: { blocks: POOL_BLOCK, pointerArg: 0, tagArg: 1 },
-    maxIrql: DISPATCH_LEVEL,
-    irqlNote: POOL_IRQL_NOTE,
-    doc: 'Releases a block of pool memory allocated with ExAllocatePool2/ExAllocatePool3, checking the tag.',
-    docUrl: LEARN + 'exfreepool2',
-  },
+    'exfreepoolwithtag',
+  ),
+  poolReleaser('ExFreePool', 'VOID ExFreePool(PVOID P)', false, 'Releases a block of pool memory (no tag check).', 'exfreepool'),
+  poolReleaser(
+    'ExFreePool2',
+    'VOID ExFreePool2(PVOID P, ULONG Tag, PCPOOL_EXTENDED_PARAMETER ExtendedParameters, ULONG ExtendedParametersCount)',
+    true,
+    'Releases a block of pool memory allocated with ExAllocatePool2/ExAllocatePool3, checking the tag.',
+    'exfreepool2',
+  ),
   {
     name: 'IoAllocateMdl',
     prototype:
@@ -258,112 +263,56 @@ export const APIS: readonly ApiInfo[] = [
       { name: 'Length', kind: 'size' },
     ],
     returnsBlock: true,
-    allocates: {
-      block: 'mdl',
-      pool: { from: 'fixed', kind: 'nonPaged' },
-      tag: { from: 'system', tag: 'Mdl ' },
-      size: { from: 'mdl', arg: 1 },
-      quota: 'never',
-    },
+    allocates: systemAllocation('mdl', 'nonPaged', 'Mdl ', { from: 'mdl', arg: 1 }),
     maxIrql: DISPATCH_LEVEL,
     doc:
       'Allocates a memory descriptor list (MDL) large enough to map a buffer of Length bytes. Release with IoFreeMdl; ' +
       'pages locked with MmProbeAndLockPages must be unlocked with MmUnlockPages first (IoFreeMdl does not unlock them).',
     docUrl: LEARN + 'ioallocatemdl',
   },
-  {
-    name: 'IoFreeMdl',
-    prototype: 'VOID IoFreeMdl(PMDL Mdl)',
-    params: [{ name: 'Mdl', kind: 'pointer' }],
-    returnsBlock: false,
-    releases: { blocks: ['mdl'], pointerArg: 0 },
-    maxIrql: DISPATCH_LEVEL,
-    doc: 'Releases an MDL allocated by IoAllocateMdl. It does not unlock pages locked through the MDL.',
-    docUrl: LEARN + 'iofreemdl',
-  },
+  releaser('IoFreeMdl', 'VOID IoFreeMdl(PMDL Mdl)', 'Mdl', 'mdl', DISPATCH_LEVEL,
+    'Releases an MDL allocated by IoAllocateMdl. It does not unlock pages locked through the MDL.', 'iofreemdl'),
   {
     name: 'IoAllocateIrp',
     prototype: 'PIRP IoAllocateIrp(CCHAR StackSize, BOOLEAN ChargeQuota)',
     params: [{ name: 'StackSize', kind: 'number' }],
     returnsBlock: true,
-    allocates: {
-      block: 'irp',
-      pool: { from: 'fixed', kind: 'nonPaged' },
-      tag: { from: 'system', tag: 'Irp ' },
-      size: { from: 'fixed', bytes: 0 },
-      quota: 'never',
-    },
+    allocates: systemAllocation('irp', 'nonPaged', 'Irp '),
     maxIrql: DISPATCH_LEVEL,
     doc:
       'Allocates an IRP with StackSize stack locations. Release with IoFreeIrp (typically from its completion routine, ' +
       'returning STATUS_MORE_PROCESSING_REQUIRED). ExFreePool on an IRP is bug check 0xC4 / 0x105 under Driver Verifier.',
     docUrl: LEARN + 'ioallocateirp',
   },
-  {
-    name: 'IoFreeIrp',
-    prototype: 'VOID IoFreeIrp(PIRP Irp)',
-    params: [{ name: 'Irp', kind: 'pointer' }],
-    returnsBlock: false,
-    releases: { blocks: ['irp'], pointerArg: 0 },
-    maxIrql: DISPATCH_LEVEL,
-    doc: 'Releases an IRP allocated by IoAllocateIrp.',
-    docUrl: LEARN + 'iofreeirp',
-  },
+  releaser('IoFreeIrp', 'VOID IoFreeIrp(PIRP Irp)', 'Irp', 'irp', DISPATCH_LEVEL,
+    'Releases an IRP allocated by IoAllocateIrp.', 'iofreeirp'),
   {
     name: 'RtlAnsiStringToUnicodeString',
     prototype:
       'NTSTATUS RtlAnsiStringToUnicodeString(PUNICODE_STRING DestinationString, PCANSI_STRING SourceString, BOOLEAN AllocateDestinationString)',
     params: [{ name: 'SourceString', kind: 'string' }],
     returnsBlock: true,
-    allocates: {
-      block: 'string',
-      pool: { from: 'fixed', kind: 'paged' },
-      tag: { from: 'system', tag: 'Strg' },
-      size: { from: 'fixed', bytes: 0 },
-      quota: 'never',
-    },
+    allocates: systemAllocation('string', 'paged', 'Strg'),
     maxIrql: PASSIVE_LEVEL,
     doc:
       'Converts an ANSI string to Unicode, allocating the destination buffer from paged pool when ' +
       'AllocateDestinationString is TRUE. Release with RtlFreeUnicodeString. Must run at PASSIVE_LEVEL.',
     docUrl: LEARN + 'rtlansistringtounicodestring',
   },
-  {
-    name: 'RtlFreeUnicodeString',
-    prototype: 'VOID RtlFreeUnicodeString(PUNICODE_STRING UnicodeString)',
-    params: [{ name: 'UnicodeString', kind: 'pointer' }],
-    returnsBlock: false,
-    releases: { blocks: ['string'], pointerArg: 0 },
-    maxIrql: PASSIVE_LEVEL,
-    doc: 'Releases the buffer of a string allocated by an Rtl…ToUnicodeString routine (paged pool). Must run at PASSIVE_LEVEL.',
-    docUrl: LEARN + 'rtlfreeunicodestring',
-  },
+  releaser('RtlFreeUnicodeString', 'VOID RtlFreeUnicodeString(PUNICODE_STRING UnicodeString)', 'UnicodeString', 'string', PASSIVE_LEVEL,
+    'Releases the buffer of a string allocated by an Rtl…ToUnicodeString routine (paged pool). Must run at PASSIVE_LEVEL.', 'rtlfreeunicodestring'),
   {
     name: 'IoAllocateWorkItem',
     prototype: 'PIO_WORKITEM IoAllocateWorkItem(PDEVICE_OBJECT DeviceObject)',
     params: [],
     returnsBlock: true,
-    allocates: {
-      block: 'workitem',
-      pool: { from: 'fixed', kind: 'nonPaged' },
-      tag: { from: 'system', tag: 'IoWI' },
-      size: { from: 'fixed', bytes: 0 },
-      quota: 'never',
-    },
+    allocates: systemAllocation('workitem', 'nonPaged', 'IoWI'),
     maxIrql: DISPATCH_LEVEL,
     doc: 'Allocates a work item for IoQueueWorkItem. Release with IoFreeWorkItem, usually from the work routine itself.',
     docUrl: LEARN + 'ioallocateworkitem',
   },
-  {
-    name: 'IoFreeWorkItem',
-    prototype: 'VOID IoFreeWorkItem(PIO_WORKITEM IoWorkItem)',
-    params: [{ name: 'IoWorkItem', kind: 'pointer' }],
-    returnsBlock: false,
-    releases: { blocks: ['workitem'], pointerArg: 0 },
-    maxIrql: DISPATCH_LEVEL,
-    doc: 'Releases a work item allocated by IoAllocateWorkItem.',
-    docUrl: LEARN + 'iofreeworkitem',
-  },
+  releaser('IoFreeWorkItem', 'VOID IoFreeWorkItem(PIO_WORKITEM IoWorkItem)', 'IoWorkItem', 'workitem', DISPATCH_LEVEL,
+    'Releases a work item allocated by IoAllocateWorkItem.', 'iofreeworkitem'),
   {
     name: 'IoSetCompletionRoutineEx',
     prototype:
@@ -373,13 +322,7 @@ export const APIS: readonly ApiInfo[] = [
       { name: 'CompletionRoutine', kind: 'routine', routineKind: 'completion' },
     ],
     returnsBlock: false,
-    allocates: {
-      block: 'completion',
-      pool: { from: 'fixed', kind: 'nonPaged' },
-      tag: { from: 'system', tag: 'IoCc' },
-      size: { from: 'fixed', bytes: 0 },
-      quota: 'never',
-    },
+    allocates: systemAllocation('completion', 'nonPaged', 'IoCc'),
     effect: 'setCompletionRoutine',
     maxIrql: DISPATCH_LEVEL,
     doc:

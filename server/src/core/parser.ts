@@ -288,23 +288,33 @@ class Parser {
       if (this.consumed > startConsumed && t.lineStart && depth === 0 && this.parenDepth === 0 && this.startsStatement(t, inScenario)) return;
       // `name =` inside the skipped text still declares `name` (no unknown-name cascade).
       if (assigned && this.isName(t) && this.isPunct(this.peek(1), '=')) assigned.push(ident(t));
-      if (t.kind === 'punct') {
-        if (t.text === ';' && depth === 0) {
-          this.advance();
-          return;
-        }
-        if (t.text === '{') depth++;
-        else if (t.text === '}') {
-          if (depth === 0) return;
-          depth--;
-          if (depth === 0) {
-            this.advance();
-            return;
-          }
-        }
-      }
-      this.advance();
+      depth = this.skipToken(depth, true);
+      if (depth < 0) return;
     }
+  }
+
+  /**
+   * One token of skipping broken text: a `;` at nesting 0 ends the skip (consumed), `{` nests,
+   * `}` un-nests and ends the skip when it closes the outermost group (consumed). A `}` at
+   * nesting 0 closes an enclosing block: with `keepStrayBrace` it is left for that block,
+   * otherwise consumed. Returns the new nesting, or -1 when the skip is over.
+   */
+  private skipToken(depth: number, keepStrayBrace: boolean): number {
+    const t = this.tok;
+    if (t.kind === 'punct') {
+      if (t.text === ';' && depth === 0) {
+        this.advance();
+        return -1;
+      }
+      if (t.text === '}') {
+        if (depth === 0 && keepStrayBrace) return -1;
+        this.advance();
+        return depth <= 1 ? -1 : depth - 1;
+      }
+      if (t.text === '{') depth++;
+    }
+    this.advance();
+    return depth;
   }
 
   /** A token that can only begin a statement (or a step): `name =`, `name(`, a statement keyword. */
@@ -380,20 +390,8 @@ class Parser {
       const t = this.tok;
       if (t.kind === 'eof') return;
       if (t.kind === 'identifier' && DECLARATION_KEYWORDS.has(t.text) && (depth === 0 || t.lineStart)) return;
-      if (t.kind === 'punct') {
-        if (t.text === ';' && depth === 0) {
-          this.advance();
-          return;
-        }
-        if (t.text === '{') depth++;
-        else if (t.text === '}') {
-          this.advance();
-          if (depth > 0) depth--;
-          if (depth === 0) return;
-          continue;
-        }
-      }
-      this.advance();
+      depth = this.skipToken(depth, false);
+      if (depth < 0) return;
     }
   }
 

@@ -17,20 +17,23 @@ function rulesAt(text: string): string[] {
     .map((d) => `${d.rule}@${d.range.start.line}`);
 }
 
+/** `    v = ExAllocatePool2(POOL_FLAG_NON_PAGED, 8, 'Tag ');` */
+const alloc = (v: string, tag: string): string => `    ${v} = ExAllocatePool2(POOL_FLAG_NON_PAGED, 8, '${tag}');`;
+
 describe('recovery: no follow-on findings from half a statement', () => {
   it('a half-typed free, free with tag, push or if header: one syntax-error each, no unbalanced-allocation', () => {
     const text = script(
       'global g;', // 1
       'entry E {', // 2
-      "    buf = ExAllocatePool2(POOL_FLAG_NON_PAGED, 8, 'Aaa1');", // 3
+      alloc('buf', 'Aaa1'), // 3
       '    ExFreePool(buf;', // 4
       '}', // 5
       'dispatch IRP_MJ_READ R {', // 6
-      "    b2 = ExAllocatePool2(POOL_FLAG_NON_PAGED, 8, 'Aaa2');", // 7
+      alloc('b2', 'Aaa2'), // 7
       "    ExFreePoolWithTag(b2 'Aaa2');", // 8
-      "    b3 = ExAllocatePool2(POOL_FLAG_NON_PAGED, 8, 'Aaa3');", // 9
+      alloc('b3', 'Aaa3'), // 9
       '    push g b3;', // 10
-      "    b4 = ExAllocatePool2(POOL_FLAG_NON_PAGED, 8, 'Aaa4');", // 11
+      alloc('b4', 'Aaa4'), // 11
       '    if (b4 != NULL { ExFreePool(b4); }', // 12
       '}', // 13
       'unload U { ExFreePool(g); }', // 14
@@ -50,8 +53,8 @@ describe('recovery: no follow-on findings from half a statement', () => {
       'global g_Ctx;', // 1
       'list L;', // 2
       'entry E {', // 3
-      "    g_Ctx = ExAllocatePool2(POOL_FLAG_NON_PAGED, 8, 'Ctx ');", // 4
-      "    x = ExAllocatePool2(POOL_FLAG_NON_PAGED, 8, 'Lst ');", // 5
+      alloc('g_Ctx', 'Ctx '), // 4
+      alloc('x', 'Lst '), // 5
       '    push L, x;', // 6
       '}', // 7
       'unload U {', // 8
@@ -69,31 +72,29 @@ describe('recovery: no follow-on findings from half a statement', () => {
   });
 
   it('a half-typed KeReleaseSpinLock or KeLowerIrql still ends its region: no paged-at-dispatch after it', () => {
+    const paged = (tag: string): string => `    p = ExAllocatePool2(POOL_FLAG_PAGED, 8, '${tag}'); ExFreePool(p);`;
     const text = script(
       'dispatch IRP_MJ_READ R {', // 1
       '    KeAcquireSpinLock(Lk);', // 2
       '    KeReleaseSpinLock(Lk;', // 3
-      "    p = ExAllocatePool2(POOL_FLAG_PAGED, 8, 'Pgd1');", // 4
-      '    ExFreePool(p);', // 5
-      '    KeRaiseIrql(DISPATCH_LEVEL);', // 6
-      '    KeLowerIrql(;', // 7
-      "    q = ExAllocatePool2(POOL_FLAG_PAGED, 8, 'Pgd2');", // 8
-      '    ExFreePool(q);', // 9
-      '}', // 10
+      paged('Pgd1'), // 4
+      '    KeRaiseIrql(DISPATCH_LEVEL);', // 5
+      '    KeLowerIrql(;', // 6
+      paged('Pgd2'), // 7
+      '}', // 8
     );
-    assert.deepEqual(rulesAt(text), ['syntax-error@3', 'syntax-error@7']);
+    assert.deepEqual(rulesAt(text), ['syntax-error@3', 'syntax-error@6']);
   });
 
   it('a broken re-assignment: the local no longer holds the freed block (no double-free after it)', () => {
     const text = script(
-      'entry E {', // 1
-      "    buf = ExAllocatePool2(POOL_FLAG_NON_PAGED, 8, 'Aaa1');", // 2
-      '    ExFreePool(buf);', // 3
-      "    buf = ExAllocatePool2(POOL_FLAG_NON_PAGED 8, 'Aaa1');", // 4
-      '    ExFreePool(buf);', // 5
-      '}', // 6
+      'entry E {',
+      "    buf = ExAllocatePool2(POOL_FLAG_NON_PAGED, 8, 'Aaa1'); ExFreePool(buf);",
+      "    buf = ExAllocatePool2(POOL_FLAG_NON_PAGED 8, 'Aaa1');", // 3: missing ','
+      '    ExFreePool(buf);',
+      '}',
     );
-    assert.deepEqual(rulesAt(text), ['syntax-error@4']);
+    assert.deepEqual(rulesAt(text), ['syntax-error@3']);
   });
 
   it('a missing semicolon is treated as inserted: the complete statement is analysed as usual', () => {

@@ -29,6 +29,7 @@
 import { lookupApi, type ApiInfo } from '../apis';
 import type { Argument, Block, Call, Expression, Routine, Statement } from '../ast';
 import type { AllocationSite, ExitPoint, Fate, FreeEvent, ObjState, Origin, RoutineSummary, Status } from './ownership';
+import { forEachStatement } from './walk';
 
 /** At most this many states per object at one point; beyond it states with the same status merge. */
 const STATE_CAP = 16;
@@ -222,11 +223,8 @@ export class RoutineWalk {
       if (e.type === 'identifier') visitIdent(e.name);
       else if (e.type === 'call') visitCall(e);
     };
-    const visit = (st: Statement): void => {
+    forEachStatement(block, (st) => {
       switch (st.type) {
-        case 'block':
-          st.statements.forEach(visit);
-          break;
         case 'assign':
           visitIdent(st.target.name);
           visitExpr(st.value);
@@ -237,16 +235,8 @@ export class RoutineWalk {
         case 'push':
           visitIdent(st.value.name);
           break;
-        case 'foreach':
-          visit(st.body);
-          break;
         case 'if':
           if (st.condition.type === 'nullCheck') visitIdent(st.condition.variable.name);
-          visit(st.then);
-          if (st.else) visit(st.else);
-          break;
-        case 'repeat':
-          visit(st.body);
           break;
         case 'error':
           for (const name of st.names ?? []) visitIdent(name);
@@ -254,8 +244,7 @@ export class RoutineWalk {
         default:
           break;
       }
-    };
-    block.statements.forEach(visit);
+    });
   }
 
   // ------------------------------------------------------------------ statements

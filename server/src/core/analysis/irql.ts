@@ -32,6 +32,7 @@ import {
 } from '../apis';
 import type { Argument, Call, Expression, Routine, Script, Statement, TagLiteral } from '../ast';
 import type { ResolvedCall, SymbolTable } from '../symbols';
+import { forEachCall } from './walk';
 
 // ---------------------------------------------------------------- allocation sites
 
@@ -191,30 +192,8 @@ export function chainText(context: RoutineContext): string {
   return [context.root.name.name, ...context.chain.map((l) => l.callee.name.name)].join(' → ');
 }
 
-/** Every call expression in a statement, in source order (not descending into nothing else). */
-export function forEachCall(statement: Statement, fn: (call: Call) => void): void {
-  switch (statement.type) {
-    case 'block':
-      for (const s of statement.statements) forEachCall(s, fn);
-      return;
-    case 'assign':
-      if (statement.value.type === 'call') fn(statement.value);
-      return;
-    case 'callStatement':
-      fn(statement.call);
-      return;
-    case 'foreach':
-    case 'repeat':
-      forEachCall(statement.body, fn);
-      return;
-    case 'if':
-      forEachCall(statement.then, fn);
-      if (statement.else) forEachCall(statement.else, fn);
-      return;
-    default:
-      return;
-  }
-}
+/** Every call expression in a statement, in source order (kept here for the rules that import it from irql). */
+export { forEachCall };
 
 // ---------------------------------------------------------------- the walk
 
@@ -534,12 +513,43 @@ class ProgramAnalysis {
     };
   }
 
+  /** Calls resolve the same way on every walk: once each. */
+  private readonly resolved = new Map<Call, ResolvedCall>();
+
   private resolve(call: Call): ResolvedCall {
-    try {
-      return this.symbols.resolveCall(call);
-    } catch {
-      return { kind: 'unknown' };
+    let res = this.resolved.get(call);
+    if (res === undefined) {
+      try {
+        res = this.symbols.resolveCall(call);
+      } catch {
+        res = { kind: 'unknown' };
+      }
+      this.resolved.set(call, res);
     }
+    return res;
+  }
+
+  /** Per routine: IRP name → the completion routines `IoSetCompletionRoutineEx` sets on it. */
+  private readonly completionTargetsOf = new Map<Routine, Map<string, Routine[]>>();
+
+  private completionTargetsIn(r: Routine): Map<string, Routine[]> {
+    let targets = this.completionTargetsOf.get(r);
+    if (targets) return targets;
+    targets = new Map();
+    forEachCall(r.body, (call) => {
+      const res = this.resolve(call);
+      if (res.kind === 'api' && res.api.effect === 'setCompletionRoutine') {
+        const irp = call.args[0];
+        const target = this.routineArg(call, res.api);
+        if (irp?.type === 'identifier' && target) {
+          const list = targets!.get(irp.name) ?? [];
+          list.push(target);
+          targets!.set(irp.name, list);
+        }
+      }
+    });
+    this.completionTargetsOf.set(r, targets);
+    return targets;
   }
 
   /** The routine named by an API's `routine` parameter, if any. */
@@ -602,19 +612,7 @@ class ProgramAnalysis {
 
   private walkRoutine(r: Routine, context: RoutineContext | undefined): void {
     this.currentRoutine = r;
-    this.completionTargets = new Map();
-    forEachCall(r.body, (call) => {
-      const res = this.resolve(call);
-      if (res.kind === 'api' && res.api.effect === 'setCompletionRoutine') {
-        const irp = call.args[0];
-        const target = this.routineArg(call, res.api);
-        if (irp?.type === 'identifier' && target) {
-          const list = this.completionTargets.get(irp.name) ?? [];
-          list.push(target);
-          this.completionTargets.set(irp.name, list);
-        }
-      }
-    });
+    this.completionTargets = this.completionTargetsIn(r);
     const start = emptyState();
     start.irql = collectIrqlStates(context?.entryIrql?.length ? context.entryIrql : [{ locks: [], raises: [] }]);
     const params = this.params.get(r);

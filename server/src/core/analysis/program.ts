@@ -21,12 +21,13 @@
  * - IRP_MJ_CLEANUP and IRP_MJ_CLOSE arrive for every handle before the driver can unload:
  *   https://learn.microsoft.com/windows-hardware/drivers/kernel/dispatchcleanup-routines
  */
-import type { Call, Range, Routine, Script, Statement } from '../ast';
+import type { Call, Range, Routine, Script } from '../ast';
 import type { Diagnostic, QuickFix, RelatedInformation } from '../diagnostics';
 import { LineMap } from '../fixes';
 import { allocationOf, RoutineWalk, type FlowFinding, type ProgramView } from './flow';
 import type { AllocationSite, FreeEvent, Origin, RoutineSummary } from './ownership';
 import { freeBeforeExitFix, freeInUnloadFix, releaseCallText } from './repairs';
+import { forEachCall, forEachStatement } from './walk';
 
 export interface OwnershipModel {
   summaries: ReadonlyMap<Routine, RoutineSummary>;
@@ -109,11 +110,8 @@ class ProgramAnalysis implements ProgramView {
    */
   private findLockedHolders(r: Routine): void {
     const locked = new Map<string, Call>();
-    const visit = (st: Statement): void => {
+    forEachStatement(r.body, (st) => {
       switch (st.type) {
-        case 'block':
-          st.statements.forEach(visit);
-          break;
         case 'callStatement': {
           const c = st.call;
           const a = c.args[0];
@@ -132,19 +130,10 @@ class ProgramAnalysis implements ProgramView {
           if (!c) locked.delete(st.target.name);
           break;
         }
-        case 'foreach':
-        case 'repeat':
-          visit(st.body);
-          break;
-        case 'if':
-          visit(st.then);
-          if (st.else) visit(st.else);
-          break;
         default:
           break;
       }
-    };
-    visit(r.body);
+    });
     for (const c of this.lockedHolders.values()) this.rememberCall(c);
   }
 
@@ -465,7 +454,7 @@ class ProgramAnalysis implements ProgramView {
         const c = this.routines.get(call.callee.name);
         if (c && c.kind === 'routine') called.add(c);
       };
-      forEachCallIn(r, visit);
+      forEachCall(r.body, visit);
     }
     const roots = this.script.routines.filter((r) => r.kind !== 'routine' || !called.has(r));
     // Per global, the first two routines that can leave it dangling (two, so that a routine is
@@ -502,33 +491,6 @@ class ProgramAnalysis implements ProgramView {
       }
     }
   }
-}
-
-function forEachCallIn(r: Routine, fn: (c: Call) => void): void {
-  const visit = (st: import('../ast').Statement): void => {
-    switch (st.type) {
-      case 'block':
-        st.statements.forEach(visit);
-        break;
-      case 'assign':
-        if (st.value.type === 'call') fn(st.value);
-        break;
-      case 'callStatement':
-        fn(st.call);
-        break;
-      case 'foreach':
-      case 'repeat':
-        visit(st.body);
-        break;
-      case 'if':
-        visit(st.then);
-        if (st.else) visit(st.else);
-        break;
-      default:
-        break;
-    }
-  };
-  visit(r.body);
 }
 
 export { allocationOf };

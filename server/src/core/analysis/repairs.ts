@@ -11,6 +11,7 @@ import type { Block, Routine, Script, Statement } from '../ast';
 import type { QuickFix, TextEdit } from '../diagnostics';
 import { LineMap, indentationOf, insertAt, lineBreakOf, replaceRange } from '../fixes';
 import type { AllocationSite, ExitPoint } from './ownership';
+import { forEachStatement } from './walk';
 
 /** The release call for a block (`ExFreePoolWithTag(buf, 'Abc ')`, `IoFreeMdl(m)`, …), without `;`. */
 export function releaseCallText(site: AllocationSite, variable: string): string {
@@ -108,33 +109,11 @@ function namesUsedIn(script: Script, routine: Routine | undefined): Set<string> 
   if (routine) {
     for (const p of routine.params) used.add(p.name);
     // Every identifier in the routine's text is taken, whatever it names.
-    const visit = (st: Statement): void => {
-      switch (st.type) {
-        case 'block':
-          st.statements.forEach(visit);
-          break;
-        case 'assign':
-          used.add(st.target.name);
-          break;
-        case 'foreach':
-          used.add(st.variable.name);
-          visit(st.body);
-          break;
-        case 'repeat':
-          visit(st.body);
-          break;
-        case 'if':
-          visit(st.then);
-          if (st.else) visit(st.else);
-          break;
-        case 'error':
-          if (st.assigns) used.add(st.assigns.name);
-          break;
-        default:
-          break;
-      }
-    };
-    visit(routine.body);
+    forEachStatement(routine.body, (st) => {
+      if (st.type === 'assign') used.add(st.target.name);
+      else if (st.type === 'foreach') used.add(st.variable.name);
+      else if (st.type === 'error' && st.assigns) used.add(st.assigns.name);
+    });
   }
   return used;
 }
