@@ -133,7 +133,8 @@ describe('large documents', () => {
 
   test('an analysis made stale by a newer edit is cancelled (worker restarted), never published, and requests are served meanwhile', async () => {
     const { generateScript } = await import('../../bench/lsp.bench');
-    const text = generateScript(6000);
+    // Large enough that its analysis (~0.5 s here) surely outlasts the requests sent meanwhile.
+    const text = generateScript(25000);
     const uri = pathToFileURL(`${ROOT}/test/lsp/fixtures-large.drvm`).href;
     await client.open(uri, text);
     // Before its first analysis is done, hover on an API is already answered (it needs no names).
@@ -202,5 +203,43 @@ describe('large documents', () => {
     await client.diagnosticsFor(big, 1, 120000);
     await client.close(big);
     await client.close(small);
+  });
+});
+
+describe('diagnostics debounce: leading and trailing edge', () => {
+  const DEBOUNCE_MS = 1500;
+  let client: TestClient;
+  before(async () => {
+    ({ client } = await TestClient.start({ initializationOptions: { diagnosticsDelay: DEBOUNCE_MS } }));
+  });
+  after(async () => client.stop());
+
+  const published = (uri: string): number[] =>
+    client.notifications
+      .filter((n) => n.method === 'textDocument/publishDiagnostics' && (n.params as { uri: string }).uri === uri)
+      .map((n) => (n.params as { version?: number }).version ?? -1);
+
+  test('an edit after a quiet spell is analysed at once; a burst that follows waits for the debounce and is analysed once', async () => {
+    const uri = pathToFileURL(`${ROOT}/test/lsp/fixtures-edges.drvm`).href;
+    await client.open(uri, 'driver "E.sys";\n');
+    await client.diagnosticsFor(uri, 1);
+
+    // Leading edge: nothing was edited before, so this edit does not wait 1.5 s.
+    const t0 = Date.now();
+    const v2 = await client.change(uri, [{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, text: 'global g0;\n' }]);
+    await client.diagnosticsFor(uri, v2);
+    const leading = Date.now() - t0;
+    assert.ok(leading < DEBOUNCE_MS / 2, `the first edit was analysed after ${leading} ms, not at once`);
+
+    // Trailing edge: two more edits right away are within the debounce of the last one.
+    const t1 = Date.now();
+    const v3 = await client.change(uri, [{ range: { start: { line: 2, character: 0 }, end: { line: 2, character: 0 } }, text: 'global g1;\n' }]);
+    const v4 = await client.change(uri, [{ range: { start: { line: 3, character: 0 }, end: { line: 3, character: 0 } }, text: 'global g2;\n' }]);
+    const last = await client.diagnosticsFor(uri, v4);
+    const trailing = Date.now() - t1;
+    assert.ok(trailing >= DEBOUNCE_MS - 100, `the burst was analysed after ${trailing} ms, before its debounce`);
+    assert.equal(last.version, 4);
+    assert.deepEqual(published(uri), [1, 2, 4], `version ${v3} of the burst is never analysed`);
+    await client.close(uri);
   });
 });

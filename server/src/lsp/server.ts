@@ -140,7 +140,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   workspace.documents.onDidOpen((e) => justOpened.add(e.document.uri));
   workspace.documents.onDidChangeContent((e) => {
     const uri = e.document.uri;
-    validator.schedule(uri, justOpened.delete(uri) ? 0 : validator.debounceMs);
+    if (justOpened.delete(uri)) validator.schedule(uri, 0);
+    else validator.edited(uri);
   });
   workspace.documents.onDidClose((e) => {
     justOpened.delete(e.document.uri);

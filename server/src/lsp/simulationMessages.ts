@@ -36,4 +36,21 @@ export interface AnalysisJob {
   usedTags: string[];
 }
 
-export type AnalysisReply = { id: number; model: DocumentModel } | { id: number; error: string };
+/** What a document's analysis found: posted first, so diagnostics are published before the model is built. */
+export interface AnalysisFindings {
+  diagnostics: DocumentModel['diagnostics'];
+  internalErrors?: DocumentModel['internalErrors'];
+  durationMs: number;
+}
+
+/**
+ * The worker answers each job with its findings, then with the model for every other request
+ * (sent without `diagnostics`, which the findings already carried), or with an error.
+ */
+export type AnalysisReply =
+  | { id: number; findings: AnalysisFindings }
+  /** `Omit<DocumentModel, 'diagnostics'>` as JSON text. */
+  | { id: number; modelJson: string }
+  /** The model was not built: a newer version of the document was waiting (the host's `skipModel` flag). */
+  | { id: number; skipped: true }
+  | { id: number; error: string };

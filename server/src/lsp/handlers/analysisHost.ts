@@ -5,8 +5,13 @@
  *
  * - A small pool of persistent workers (two by default, one per core of a typical laptop's
  *   spare capacity): a slow analysis of one document does not hold up the diagnostics of
- *   another. At most one analysis per document runs at a time; only the latest version of a
- *   document waits in the queue.
+ *   another. At most one analysis per document runs its rules at a time; only the latest
+ *   version of a document waits in the queue. For a document under OVERLAP_MAX_CHARS, the next
+ *   version may start in another slot while the previous one's model is still being built.
+ * - A worker posts a job's findings first, then builds and posts the document model. When a
+ *   newer version is already waiting, the host raises the slot's `skipModel` flag (shared
+ *   memory, read by the worker between the two steps) and the worker skips the model that
+ *   nobody would read, so the newer version starts at once.
  * - A job made stale by a newer edit is dropped if it has not started; if it is running and the
  *   document is one whose analyses are slow, its worker is terminated and restarted — the
  *   analysis is really cancelled, not left to finish work nobody will read.
@@ -21,7 +26,7 @@ import { performance } from 'node:perf_hooks';
 import type { ConfiguredSeverity } from '../../core/diagnostics';
 import { analyze } from '../services/analysis';
 import { buildModel, type DocumentModel } from '../services/model';
-import type { AnalysisJob, AnalysisReply } from '../simulationMessages';
+import type { AnalysisFindings, AnalysisJob, AnalysisReply } from '../simulationMessages';
 
 export class Superseded extends Error {
   constructor() {
@@ -31,15 +36,19 @@ export class Superseded extends Error {
 
 interface Pending {
   job: AnalysisJob;
+  /** Called with the findings as soon as they are known, before the model is complete. */
+  onFindings: ((f: AnalysisFindings) => void) | undefined;
   resolve: (m: DocumentModel) => void;
   reject: (e: Error) => void;
 }
 
 interface Slot {
   worker: Worker | undefined;
-  running: (Pending & { startedAt: number }) | undefined;
+  running: (Pending & { startedAt: number; findings?: AnalysisFindings }) | undefined;
   idleTimer: NodeJS.Timeout | undefined;
   lastJobChars: number;
+  /** Shared with the slot's worker: the id of a running job whose model is no longer wanted. */
+  skipModel: Int32Array;
 }
 
 /** A running analysis of a document that took longer than this is cancelled by terminating the worker. */
@@ -50,6 +59,8 @@ const RESTART_THRESHOLD_MS = 150;
  * system. Restarting costs ~50 ms, nothing next to the analysis of such a file.
  */
 const IDLE_RELEASE_CHARS = 256 * 1024;
+/** Below this size, a document's next analysis may overlap the building of its previous model. */
+const OVERLAP_MAX_CHARS = 256 * 1024;
 const IDLE_RELEASE_MS = 1000;
 
 export class AnalysisHost {
@@ -69,7 +80,13 @@ export class AnalysisHost {
   ) {
     const path = join(workerDir, 'simulationWorker.js');
     this.workerPath = existsSync(path) ? path : undefined;
-    this.slots = Array.from({ length: Math.max(1, poolSize) }, () => ({ worker: undefined, running: undefined, idleTimer: undefined, lastJobChars: 0 }));
+    this.slots = Array.from({ length: Math.max(1, poolSize) }, () => ({
+      worker: undefined,
+      running: undefined,
+      idleTimer: undefined,
+      lastJobChars: 0,
+      skipModel: new Int32Array(new SharedArrayBuffer(4)),
+    }));
   }
 
   get workerAlive(): boolean {
@@ -86,15 +103,30 @@ export class AnalysisHost {
     return this.slots.flatMap((s) => (s.running ? [{ uri: s.running.job.uri, version: s.running.job.version }] : []));
   }
 
-  analyze(uri: string, version: number, text: string, rules: Record<string, ConfiguredSeverity>, usedTags: string[]): Promise<DocumentModel> {
+  /**
+   * Analyses one version of a document. `onFindings` receives its findings as soon as the rules
+   * are done; the promise resolves with the whole model (outline, occurrences, tokens …) after.
+   */
+  analyze(
+    uri: string,
+    version: number,
+    text: string,
+    rules: Record<string, ConfiguredSeverity>,
+    usedTags: string[],
+    onFindings?: (f: AnalysisFindings) => void,
+  ): Promise<DocumentModel> {
     const job: AnalysisJob = { id: this.nextId++, uri, version, text, rules, usedTags };
-    if (!this.workerPath) return Promise.resolve(this.inProcess(job));
+    if (!this.workerPath) return Promise.resolve(this.inProcess(job, onFindings));
     return new Promise<DocumentModel>((resolve, reject) => {
       const previous = this.queue.get(uri);
       if (previous) previous.reject(new Superseded());
-      this.queue.set(uri, { job, resolve, reject });
+      this.queue.set(uri, { job, onFindings, resolve, reject });
+      // A running analysis of an older version is cancelled when it is slow — unless its findings
+      // are already out and only its model is being built: that costs little, and killing the
+      // worker then would make the next analysis pay for a cold start.
       const slot = this.slots.find((s) => s.running?.job.uri === uri);
-      if (slot && slot.running!.job.version < version) {
+      if (slot && slot.running!.job.version < version) Atomics.store(slot.skipModel, 0, slot.running!.job.id);
+      if (slot && slot.running!.job.version < version && !slot.running!.findings) {
         const slow = (this.lastDuration.get(uri) ?? 0) > RESTART_THRESHOLD_MS || performance.now() - slot.running!.startedAt > RESTART_THRESHOLD_MS;
         if (slow) this.cancel(slot);
       }
@@ -115,8 +147,9 @@ export class AnalysisHost {
     this.pump();
   }
 
-  private inProcess(job: AnalysisJob): DocumentModel {
+  private inProcess(job: AnalysisJob, onFindings: ((f: AnalysisFindings) => void) | undefined): DocumentModel {
     const analysis = analyze(job.text, job.version, { file: job.uri, rules: job.rules, usedTags: new Set(job.usedTags) }, () => performance.now());
+    onFindings?.({ diagnostics: analysis.diagnostics, durationMs: analysis.durationMs, ...(analysis.internalErrors ? { internalErrors: analysis.internalErrors } : {}) });
     return buildModel(job.uri, analysis);
   }
 
@@ -145,15 +178,22 @@ export class AnalysisHost {
 
   private ensureWorker(slot: Slot): Worker {
     if (slot.worker) return slot.worker;
-    const w = new Worker(this.workerPath!, { workerData: { mode: 'analysis' } });
+    Atomics.store(slot.skipModel, 0, 0);
+    const w = new Worker(this.workerPath!, { workerData: { mode: 'analysis', skipModel: slot.skipModel } });
     w.on('message', (reply: AnalysisReply) => {
       const r = slot.running;
       if (!r || r.job.id !== reply.id) return;
+      if ('findings' in reply) {
+        r.findings = reply.findings;
+        this.lastDuration.set(r.job.uri, reply.findings.durationMs);
+        r.onFindings?.(reply.findings);
+        this.pump();
+        return;
+      }
       slot.running = undefined;
-      if ('model' in reply) {
-        this.lastDuration.set(r.job.uri, reply.model.durationMs);
-        r.resolve(reply.model);
-      } else r.reject(new Error(reply.error));
+      if ('modelJson' in reply && r.findings) r.resolve({ ...(JSON.parse(reply.modelJson) as Omit<DocumentModel, 'diagnostics'>), diagnostics: r.findings.diagnostics });
+      else if ('skipped' in reply) r.reject(new Superseded());
+      else r.reject(new Error('error' in reply ? reply.error : 'analysis worker sent a model without findings'));
       this.pump();
     });
     const crashed = (why: string): void => {
@@ -177,7 +217,10 @@ export class AnalysisHost {
     if (this.disposed) return;
     for (const slot of this.slots) {
       if (slot.running) continue;
-      const busy = new Set(this.slots.flatMap((s) => (s.running ? [s.running.job.uri] : [])));
+      // A document is busy while a slot runs its rules. Once the findings of a small document
+      // are out, its next version may start in another slot while the model is being built;
+      // a large document waits (two analyses of it at once would double the memory).
+      const busy = new Set(this.slots.flatMap((s) => (s.running && !(s.running.findings && s.running.job.text.length < OVERLAP_MAX_CHARS) ? [s.running.job.uri] : [])));
       // The next document not already being analysed in another slot.
       const next = [...this.queue.entries()].find(([uri]) => !busy.has(uri));
       if (!next) {

@@ -1,8 +1,13 @@
 /**
  * Push diagnostics, debounced per URI and tied to document versions.
  *
- * - Each change (re)starts that document's timer; only the last edit of a burst is analysed,
- *   in the analysis worker (handlers/analysisHost.ts), never on the main thread.
+ * - Debounced on both edges: an edit that comes after a quiet spell (no edit for the debounce
+ *   time) is analysed at once; an edit that follows
+ *   another within the debounce time (re)starts the document's timer, so only the last edit of
+ *   a burst is analysed. Analyses run in the analysis worker (handlers/analysisHost.ts), never
+ *   on the main thread.
+ * - Diagnostics are published as soon as the worker's rules are done; the document model for
+ *   every other request (outline, references, tokens …) follows in a second message.
  * - A result is published only if the document is still at the version analysed, with that
  *   version in `publishDiagnostics`, so a stale result never replaces a newer one.
  * - The quick fixes of each finding are recorded with the version they were computed for;
@@ -10,7 +15,9 @@
  */
 import type { Connection, Diagnostic as LspDiagnostic } from 'vscode-languageserver';
 import type { Diagnostic } from '../../core/diagnostics';
+import { performance } from 'node:perf_hooks';
 import type { DocumentModel } from '../services/model';
+import type { AnalysisFindings } from '../simulationMessages';
 import { ValidatedNotification } from '../../protocol';
 import { AnalysisHost, Superseded } from './analysisHost';
 import { toLspDiagnostic } from './convert';
@@ -32,6 +39,9 @@ export class Validator {
   private readonly records = new Map<string, ValidationRecord>();
   /** The analysis in flight per document: its version and its promise (shared by callers). */
   private readonly inflight = new Map<string, { version: number; promise: Promise<DocumentModel | undefined> }>();
+
+  /** When each document last changed (performance.now()), for the leading edge of the debounce. */
+  private readonly lastEdit = new Map<string, number>();
 
   /** Requests waiting for the validation a pending debounce timer will start. */
   private readonly waiting = new Map<string, Array<(m: DocumentModel | undefined) => void>>();
@@ -68,6 +78,19 @@ export class Validator {
     if (!list) return;
     this.waiting.delete(uri);
     for (const resolve of list) resolve(model);
+  }
+
+  /**
+   * Called on every edit: validates at once after a quiet spell, else (re)starts the debounce.
+   */
+  edited(uri: string): void {
+    const now = performance.now();
+    const last = this.lastEdit.get(uri);
+    this.lastEdit.set(uri, now);
+    // An analysis of an older version still under way is no reason to wait: the host runs one
+    // analysis per document at a time and keeps only the newest queued version.
+    const quiet = (last === undefined || now - last >= this.debounceMs) && !this.timers.has(uri);
+    this.schedule(uri, quiet ? 0 : this.debounceMs);
   }
 
   /** Schedules a validation of `uri` after the debounce (immediately with `delay` 0). */
@@ -115,31 +138,34 @@ export class Validator {
     if (!doc || doc.version !== version) return undefined;
     let model: DocumentModel;
     try {
-      model = await this.host.analyze(uri, version, doc.getText(), settings.rules, this.workspace.usedTagsOutside(uri));
+      model = await this.host.analyze(uri, version, doc.getText(), settings.rules, this.workspace.usedTagsOutside(uri), (f) =>
+        this.publishFindings(uri, version, f),
+      );
     } catch (e) {
       if (e instanceof Superseded) return undefined;
       this.connection.console.error(`poolscope: analysis of ${uri} failed: ${(e as Error)?.message ?? String(e)}`);
       return undefined;
     }
-    for (const e of model.internalErrors ?? []) this.connection.console.error(`poolscope: rule ${e.rule} failed on ${uri}: ${e.message}`);
-    this.publish(uri, model);
+    // Kept even when the document has moved on meanwhile: hover and completion look names up
+    // in the newest model of any version (setModel never replaces a newer one).
+    if (this.workspace.get(uri)) this.workspace.setModel(model);
     return model;
   }
 
-  /** Publishes a model if it is still the document's current version. */
-  private publish(uri: string, model: DocumentModel): void {
+  /** Publishes the findings of one version if it is still the document's current version. */
+  private publishFindings(uri: string, version: number, found: AnalysisFindings): void {
+    for (const e of found.internalErrors ?? []) this.connection.console.error(`poolscope: rule ${e.rule} failed on ${uri}: ${e.message}`);
     const doc = this.workspace.get(uri);
-    if (!doc || doc.version !== model.version) return;
+    if (!doc || doc.version !== version) return;
     const previous = this.records.get(uri);
-    if (previous && previous.version > model.version) return;
-    this.workspace.setModel(model);
-    const findings = model.diagnostics.map((core) => ({ core, lsp: toLspDiagnostic(core, uri) }));
-    this.records.set(uri, { version: model.version, findings });
-    void this.connection.sendDiagnostics({ uri, version: model.version, diagnostics: findings.map((f) => f.lsp) });
+    if (previous && previous.version > version) return;
+    const findings = found.diagnostics.map((core) => ({ core, lsp: toLspDiagnostic(core, uri) }));
+    this.records.set(uri, { version, findings });
+    void this.connection.sendDiagnostics({ uri, version, diagnostics: findings.map((f) => f.lsp) });
     void this.connection.sendNotification(ValidatedNotification, {
       uri,
-      version: model.version,
-      durationMs: Math.round(model.durationMs * 100) / 100,
+      version,
+      durationMs: Math.round(found.durationMs * 100) / 100,
       diagnostics: findings.length,
     });
   }
@@ -155,6 +181,7 @@ export class Validator {
     const pending = this.timers.get(uri);
     if (pending) clearTimeout(pending);
     this.timers.delete(uri);
+    this.lastEdit.delete(uri);
     this.release(uri, undefined);
     this.inflight.delete(uri);
     this.host.forget(uri);
