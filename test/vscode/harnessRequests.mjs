@@ -122,5 +122,44 @@ export async function handleHarnessRequest(page, req, { resultsDir, runName }) {
     const missing = Object.entries(texts).filter(([, v]) => !v).map(([k]) => k);
     return missing.length ? { ok: false, file, texts, error: `not in the sidebar: ${JSON.stringify(missing)}` } : { ok: true, file, texts };
   }
+  if (req.kind === 'statusBar') {
+    // A status bar item, found by its text; clicked when asked (as the user would).
+    const item = page.locator('.part.statusbar .statusbar-item').filter({ hasText: req.text });
+    try {
+      await item.first().waitFor({ state: 'visible', timeout: req.timeoutMs ?? 20_000 });
+    } catch {
+      const all = await page.locator('.part.statusbar .statusbar-item').allTextContents().catch(() => []);
+      return { ok: false, error: `no status bar item with "${req.text}" (items: ${JSON.stringify(all)})` };
+    }
+    const text = ((await item.first().textContent()) ?? '').trim();
+    await page.screenshot({ path: file });
+    if (req.click) await item.first().locator('a, .statusbar-item-label').first().click({ timeout: 5000 });
+    return { ok: true, text, file };
+  }
+  if (req.kind === 'inputBox') {
+    // The quick input of an input box: type into it, read the validation message under it,
+    // then accept (Enter) or dismiss (Escape) it.
+    const widget = page.locator('.quick-input-widget');
+    try {
+      await widget.waitFor({ state: 'visible', timeout: req.timeoutMs ?? 20_000 });
+    } catch {
+      await page.screenshot({ path: file });
+      return { ok: false, error: `no input box appeared (see ${file})` };
+    }
+    const title = ((await widget.locator('.quick-input-title').textContent().catch(() => '')) ?? '').trim();
+    const initial = await widget.locator('.quick-input-box input').first().inputValue().catch(() => null);
+    await widget.locator('.quick-input-box input').first().fill(req.text);
+    const deadline = Date.now() + 10_000;
+    let message = '';
+    while (Date.now() < deadline) {
+      message = ((await widget.locator('.quick-input-message').textContent().catch(() => '')) ?? '').trim();
+      if (!req.expectMessage || message.includes(req.expectMessage)) break;
+      await page.waitForTimeout(100);
+    }
+    await page.screenshot({ path: file });
+    await page.keyboard.press(req.accept ? 'Enter' : 'Escape');
+    if (req.expectMessage && !message.includes(req.expectMessage)) return { ok: false, title, initial, message, error: `the input box said "${message}", not "${req.expectMessage}"` };
+    return { ok: true, title, initial, message, file };
+  }
   return { ok: false, error: `unknown request kind ${req.kind}` };
 }

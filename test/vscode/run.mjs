@@ -229,6 +229,8 @@ async function launchBrowser(paths, dirs) {
     executablePath: paths.chromium,
     headless: true,
     viewport: { width: 1400, height: 900 },
+    // "Copy as WinDbg text" goes through the browser's clipboard; the suite reads it back.
+    permissions: ['clipboard-read', 'clipboard-write'],
     args: [
       '--no-sandbox',
       '--disable-gpu',

@@ -66,10 +66,57 @@ export function registerCommandTests(): void {
       assert.match(res!.text, /Abc/);
     });
 
-    test('Copy Report as WinDbg Text renders through the server', async () => {
+    test('Copy Report as WinDbg Text renders through the server, naming the script in frames', async () => {
       const text = await vscode.commands.executeCommand<string>('poolscope.copyReportAsText');
       assert.ok(text && text.includes('DRIVER_VERIFIER_DETECTED_VIOLATION'), text?.slice(0, 300));
       assert.ok(text.includes('Pool Used:'), 'has the !poolused table');
+      assert.ok(text.includes('Leaky!ReadDispatch+0xe (leaky.drvm:14)'), 'culprits name the script and line');
+    });
+
+    test("with poolscope.pooltagFile set, the WinDbg text shows each tag's owner", async () => {
+      const config = vscode.workspace.getConfiguration('poolscope', workspaceFile('leaky.drvm'));
+      try {
+        await config.update('pooltagFile', 'pooltag.txt', vscode.ConfigurationTarget.Workspace);
+        let text = '';
+        await waitFor(async () => {
+          text = (await vscode.commands.executeCommand<string>('poolscope.copyReportAsText')) ?? '';
+          return text.includes('Leaky read buffers');
+        }, 20_000, () => text.slice(0, 600));
+        const abc = text.split('\n').find((l) => l.startsWith(' Abc '));
+        assert.ok(abc?.endsWith('Leaky read buffers (ReadDispatch) , Binary: leaky.sys'), abc);
+      } finally {
+        await config.update('pooltagFile', undefined, vscode.ConfigurationTarget.Workspace);
+      }
+    });
+
+    test('the simulation settings reach the simulator: seed, maxSteps, lowResources', async () => {
+      const api = await poolscope();
+      const leaky = workspaceFile('leaky.drvm');
+      const config = vscode.workspace.getConfiguration('poolscope.simulation', leaky);
+      const runSteady = () => vscode.commands.executeCommand<ReportRun | undefined>('poolscope.runScenario', leaky.toString(), 'steady_reads');
+      try {
+        await config.update('seed', 7, vscode.ConfigurationTarget.Workspace);
+        const seeded = await runSteady();
+        assert.strictEqual(seeded?.result.seed, 7);
+        assert.strictEqual(seeded.result.bugcheck?.params[3], '0x1B', 'seed 7 loses 27 blocks on the 2% path (seed 1: 26)');
+        await config.update('seed', undefined, vscode.ConfigurationTarget.Workspace);
+
+        await config.update('maxSteps', 50, vscode.ConfigurationTarget.Workspace);
+        assert.strictEqual(await runSteady(), undefined, 'the run stops at the step budget');
+        const row = (await api.snapshot('scenarios', 1)).flatMap((s) => (s.children ? s.children : [s])).find((s) => s.label === 'steady_reads');
+        assert.strictEqual(row?.description, 'could not run');
+        assert.match(row.tooltip ?? '', /step budget exceeded at \S*leaky\.drvm:16\b/);
+        await config.update('maxSteps', undefined, vscode.ConfigurationTarget.Workspace);
+
+        await config.update('lowResources', 100, vscode.ConfigurationTarget.Workspace);
+        const starved = await runSteady();
+        assert.strictEqual(starved?.result.allocations, 0, 'every allocation failed');
+        assert.strictEqual(starved.result.bugcheck?.code, '0xC2', 'DriverUnload frees the NULL context');
+      } finally {
+        for (const key of ['seed', 'maxSteps', 'lowResources']) await config.update(key, undefined, vscode.ConfigurationTarget.Workspace);
+      }
+      const normal = await runSteady();
+      assert.strictEqual(normal?.result.bugcheck?.params[3], '0x1A');
     });
 
     test('Export Report writes CSV and JSON', async () => {
@@ -102,6 +149,15 @@ export function registerCommandTests(): void {
       assert.strictEqual(two.diff[0].pagedBytes, 106496);
       const s2 = await reportRendered(api, (r) => r.kind === 'import' && r.diffRows > 0);
       assert.ok(s2.diffRows >= 1);
+
+      // A PoolMon capture lands in the same table.
+      const poolmon = await vscode.commands.executeCommand<ImportLogResult>('poolscope.importLog', [workspaceFile('logs/poolmon.txt')]);
+      assert.strictEqual(poolmon?.format, 'poolmon');
+      const s3 = await reportRendered(api, (r) => r.kind === 'import' && r.diffRows === 0 && r.poolUsedTags.includes('Tron'));
+      assert.deepStrictEqual(s3.poolUsedTags, ['Abc ', 'Ctx ', 'Tron'], 'sorted by paged bytes like !poolused 4');
+      assert.deepStrictEqual(s3.actions, ['Copy as WinDbg text', 'Export CSV', 'Export JSON']);
+      const abc = poolmon.rows.find((r) => r.tag === 'Abc ')!;
+      assert.deepStrictEqual(abc.paged, { allocs: 40, frees: 4, diff: 36, used: 147456 });
 
       // Back to the run for the suites that follow.
       await vscode.commands.executeCommand('poolscope.runScenario', workspaceFile('leaky.drvm').toString(), 'steady_reads');

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { HitTagState } from '../../../server/src/protocol';
 import type { ReportRun } from '../../../client/webview/protocol';
 import type { TreeItemSnapshot } from '../../../client/src/testApi';
-import { poolscope, workspaceFile } from './helpers';
+import { harnessAvailable, harnessRequest, poolscope, waitFor, workspaceFile } from './helpers';
 
 export function registerHitTagTests(): void {
   suite('hit tag', () => {
@@ -24,6 +24,37 @@ export function registerHitTagTests(): void {
       const top = await api.snapshot('hitTag', 0);
       assert.strictEqual(top[0].label, "PoolHitTag 'Abc '");
       assert.strictEqual(top[0].description, 'ed nt!poolhittag 0x20636241');
+    });
+
+    test('the status bar shows the PoolHitTag in force; clicking it runs Set PoolHitTag…', async () => {
+      const api = await poolscope();
+      assert.deepStrictEqual(api.hitTagStatus(), {
+        text: "$(debug-breakpoint) PoolHitTag 'Abc '",
+        tooltip: "ed nt!poolhittag 0x20636241\nThe simulator breaks on every allocation and free of 'Abc '. Click to change.",
+        command: 'poolscope.setHitTag',
+      });
+    });
+
+    test('screenshot: clicking the status bar item asks for a tag, shows its ed form and changes it', async function () {
+      if (!harnessAvailable()) this.skip();
+      const api = await poolscope();
+      const item = await harnessRequest<{ text: string }>({ kind: 'statusBar', name: 'status-hittag', text: "PoolHitTag 'Abc '", click: true });
+      assert.ok(item.ok, item.error);
+      const box = await harnessRequest<{ title: string; initial: string; message: string }>({ kind: 'inputBox', name: 'input-hittag', text: 'Tron', expectMessage: 'ed nt!poolhittag 0x6e6f7254', accept: true });
+      assert.ok(box.ok, box.error);
+      assert.strictEqual(box.title, 'Set PoolHitTag');
+      assert.strictEqual(box.initial, "'Abc '", 'the box starts with the tag in force');
+      assert.strictEqual(box.message.replace(/\s+/g, ' '), "'Tron' → ed nt!poolhittag 0x6e6f7254 (C constant 'norT')");
+      await waitFor(() => api.hitTag().tag === 'Tron', 10_000, () => JSON.stringify(api.hitTag()));
+      assert.strictEqual(api.hitTagStatus().text, "$(debug-breakpoint) PoolHitTag 'Tron'");
+      // An invalid tag is refused under the box, and nothing changes.
+      const bad = harnessRequest<{ message: string }>({ kind: 'inputBox', name: 'input-hittag-bad', text: 'TooLong', expectMessage: 'at most 4', accept: false });
+      await vscode.commands.executeCommand('poolscope.setHitTag');
+      const refused = await bad;
+      assert.ok(refused.ok, refused.error);
+      assert.strictEqual(refused.message, "'TooLong' has 7 characters; a pool tag has at most 4.");
+      assert.strictEqual(api.hitTag().tag, 'Tron');
+      await vscode.commands.executeCommand('poolscope.setHitTag', 'Abc');
     });
 
     test('an invalid tag is refused', async () => {
@@ -67,6 +98,7 @@ export function registerHitTagTests(): void {
       const state = await vscode.commands.executeCommand<HitTagState>('poolscope.clearHitTag');
       assert.strictEqual(state?.tag, null);
       assert.strictEqual(api.hitTag().tag, null);
+      assert.strictEqual(api.hitTagStatus().text, '$(debug-breakpoint-unverified) PoolHitTag off');
     });
   });
 }

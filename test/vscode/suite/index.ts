@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Mocha from 'mocha';
+import { registerCodeLensTests } from './codeLens.test';
 import { registerCommandTests } from './commands.test';
 import { registerDiagnosticsTests } from './diagnostics.test';
 import { registerHitTagTests } from './hitTag.test';
@@ -49,6 +50,7 @@ export function run(): Promise<void> {
     registerHitTagTests();
     registerReportTests();
     registerCommandTests();
+    registerCodeLensTests();
     registerQuickFixTests();
     registerHostileTests();
   }

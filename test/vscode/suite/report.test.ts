@@ -4,8 +4,25 @@
  */
 import * as assert from 'node:assert';
 import * as vscode from 'vscode';
+import type { PoolScopeApi } from '../../../client/src/testApi';
 import type { ReportRun } from '../../../client/webview/protocol';
 import { harnessAvailable, harnessRequest, poolscope, reportRendered, workspaceFile } from './helpers';
+
+/** Resolves when the report page's button `type` has done its work. */
+function reportAction(api: PoolScopeApi, type: string, timeoutMs = 30_000): Promise<{ type: string; error?: string }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`the report's ${type} action did not finish within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const sub = api.onReportAction((e) => {
+      if (e.type !== type) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(e);
+    });
+  });
+}
 
 export function registerReportTests(): void {
   suite('pool report', () => {
@@ -39,6 +56,103 @@ export function registerReportTests(): void {
       assert.deepStrictEqual((await reportRendered(api, (r) => r.filter === '?tx')).poolUsedTags, ['Ctx ']);
       api.setReportFilter('');
       await reportRendered(api, (r) => r.filter === '');
+    });
+
+    test('the bug check banner shows code, name, parameters, what Arg1 means, the stack and the culprits', async () => {
+      const api = await poolscope();
+      const s = await reportRendered(api, (r) => r.scenario === 'steady_reads' && r.filter === '');
+      const bc = run.result.bugcheck!;
+      assert.strictEqual(bc.culprits.length, 26, 'the 26 blocks lost on the 2% path (seed 1)');
+      assert.deepStrictEqual(s.bugcheck, {
+        name: 'DRIVER_VERIFIER_DETECTED_VIOLATION',
+        params: bc.params,
+        meaning: 'Arg1 0x62: the driver unloaded without freeing its pool allocations.',
+        stack: ['00 nt!MmUnloadSystemImage', '01 nt!IopUnloadDriver'],
+        culprits: 26,
+      });
+      assert.strictEqual(bc.params[3], '0x1A', 'Arg4 counts the culprits');
+    });
+
+    test('the usage chart plots the tags with the highest peak; the page offers copy and export', async () => {
+      const api = await poolscope();
+      const s = await reportRendered(api, (r) => r.scenario === 'steady_reads');
+      assert.deepStrictEqual(s.chartTags, ['Abc ', 'Ctx ']);
+      assert.strictEqual(s.chartSeries, 2);
+      assert.deepStrictEqual(s.actions, ['Copy as WinDbg text', 'Export CSV', 'Export JSON', 'Run again']);
+    });
+
+    test('the !poolused columns sort', async () => {
+      const api = await poolscope();
+      api.setReportSort('tag', true);
+      let s = await reportRendered(api, (r) => r.sort.column === 'tag' && r.sort.descending);
+      assert.deepStrictEqual(s.poolUsedTags, ['Ctx ', 'Abc ']);
+      api.setReportSort('npAllocs', false);
+      s = await reportRendered(api, (r) => r.sort.column === 'npAllocs');
+      assert.deepStrictEqual(s.poolUsedTags, ['Abc ', 'Ctx '], 'ties (0 and 0 live blocks) by tag');
+      api.setReportSort('pUsed', true);
+      s = await reportRendered(api, (r) => r.sort.column === 'pUsed' && r.sort.descending);
+      assert.deepStrictEqual(s.poolUsedTags, ['Abc ', 'Ctx ']);
+    });
+
+    test('clicking a column header sorts by it; clicking again reverses', async function () {
+      if (!harnessAvailable()) this.skip();
+      const api = await poolscope();
+      let res = await harnessRequest<{ text: string }>({ kind: 'click', name: 'sort', selector: 'th[data-sort="tag"]' });
+      assert.ok(res.ok, res.error);
+      let s = await reportRendered(api, (r) => r.sort.column === 'tag' && !r.sort.descending);
+      assert.deepStrictEqual(s.poolUsedTags, ['Abc ', 'Ctx ']);
+      res = await harnessRequest<{ text: string }>({ kind: 'click', name: 'sort', selector: 'th[data-sort="tag"]' });
+      assert.ok(res.ok, res.error);
+      assert.strictEqual(res.text, 'Tag ▲', 'the header shows the current direction');
+      s = await reportRendered(api, (r) => r.sort.column === 'tag' && r.sort.descending);
+      assert.deepStrictEqual(s.poolUsedTags, ['Ctx ', 'Abc ']);
+      api.setReportSort('pUsed', true);
+      await reportRendered(api, (r) => r.sort.column === 'pUsed');
+    });
+
+    test('"Copy as WinDbg text" in the page puts the report text on the clipboard', async function () {
+      if (!harnessAvailable()) this.skip();
+      const api = await poolscope();
+      await vscode.env.clipboard.writeText('');
+      const done = reportAction(api, 'copyWindbg');
+      const res = await harnessRequest<{ text: string }>({ kind: 'click', name: 'copy', selector: '[data-action="copyWindbg"]' });
+      assert.ok(res.ok, res.error);
+      assert.strictEqual((await done).error, undefined);
+      const text = await vscode.env.clipboard.readText();
+      assert.ok(text.includes('DRIVER_VERIFIER_DETECTED_VIOLATION (c4)'), text.slice(0, 300));
+      assert.ok(text.includes('Leaky!ReadDispatch+0xe (leaky.drvm:14)'), 'culprits name the script');
+    });
+
+    test('"Export JSON" in the page asks where, then writes the run', async function () {
+      if (!harnessAvailable()) this.skip();
+      const api = await poolscope();
+      await vscode.workspace.fs.createDirectory(workspaceFile('export'));
+      const target = workspaceFile('export/from-page.json');
+      const done = reportAction(api, 'export');
+      const res = await harnessRequest<{ text: string }>({ kind: 'click', name: 'export', selector: '[data-action="exportJson"]' });
+      assert.ok(res.ok, res.error);
+      const box = await harnessRequest<{ title: string }>({ kind: 'inputBox', name: 'export-dialog', text: target.fsPath, accept: true });
+      assert.ok(box.ok, box.error);
+      await done;
+      const json = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(target)));
+      assert.strictEqual(json.scenario, 'steady_reads');
+      assert.strictEqual(json.outstanding.length, run.result.outstanding.length);
+    });
+
+    test('quota charged per process', async () => {
+      const api = await poolscope();
+      const held = await vscode.commands.executeCommand<ReportRun>('poolscope.runScenario', workspaceFile('quota.drvm').toString(), 'held');
+      assert.strictEqual(held?.result.bugcheck, null);
+      const s = await reportRendered(api, (r) => r.scenario === 'held');
+      // app.exe's write still holds its 128-byte non-paged block; svc.exe's read freed its 256 bytes.
+      assert.deepStrictEqual(s.quota, [
+        ['app.exe', '128', '0'],
+        ['svc.exe', '0', '0'],
+      ]);
+      assert.strictEqual(s.bugcheck, null);
+      assert.strictEqual(s.bugcheckCode, null);
+      await vscode.commands.executeCommand('poolscope.runScenario', workspaceFile('leaky.drvm').toString(), 'steady_reads');
+      await reportRendered(api, (r) => r.scenario === 'steady_reads');
     });
 
     test('a new run updates the open report', async () => {

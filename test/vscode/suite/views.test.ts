@@ -1,8 +1,15 @@
 /** Running a scenario fills the Pool Tracking views with the run's numbers. */
 import * as assert from 'node:assert';
 import * as vscode from 'vscode';
+import type { TreeItemSnapshot } from '../../../client/src/testApi';
 import type { ReportRun } from '../../../client/webview/protocol';
+import type { ScenarioNode } from '../../../client/src/views/scenariosView';
 import { poolscope, waitFor, workspaceFile } from './helpers';
+
+/** The scenario rows of the Scenarios view, whether or not they are grouped by file. */
+function scenarioRows(items: TreeItemSnapshot[]): TreeItemSnapshot[] {
+  return items.some((i) => i.children) ? items.flatMap((i) => i.children ?? []) : items;
+}
 
 export function registerViewTests(): void {
   suite('views', () => {
@@ -77,6 +84,21 @@ export function registerViewTests(): void {
       api.setPoolUsedMode('paged');
     });
 
+    test("Pool Used's title-bar commands switch the pool", async () => {
+      const api = await poolscope();
+      await vscode.commands.executeCommand('poolscope.poolUsed.showNonPaged');
+      assert.deepStrictEqual((await api.snapshot('poolUsed', 0)).map((i) => i.label), ["'Ctx '"]);
+      await vscode.commands.executeCommand('poolscope.poolUsed.showPaged');
+      assert.deepStrictEqual((await api.snapshot('poolUsed', 0)).map((i) => i.label), ["'Abc '"], 'only the tags the paged pool saw');
+    });
+
+    test('Hit Tag is empty (its welcome shows) while no PoolHitTag is set and the run recorded no break', async () => {
+      const api = await poolscope();
+      assert.strictEqual(api.hitTag().tag, null);
+      assert.strictEqual(run.result.hits.length, 0);
+      assert.deepStrictEqual(await api.snapshot('hitTag', 0), []);
+    });
+
     test('Scenarios shows the last result of each scenario', async () => {
       const api = await poolscope();
       await vscode.commands.executeCommand('poolscope.runScenario', workspaceFile('leaky.drvm'), 'timer');
@@ -86,6 +108,36 @@ export function registerViewTests(): void {
       assert.strictEqual(all.find((i) => i.label === 'timer')?.description, 'bug check 0xC4');
       const timer = api.lastRun()!;
       assert.strictEqual(timer.result.bugcheck?.params[0], '0x10B', 'quota charged from a DPC');
+    });
+
+    test("Scenarios groups the scenarios of every open script by file; a row's run action runs it and shows clean", async () => {
+      const api = await poolscope();
+      const quota = workspaceFile('quota.drvm');
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(quota), { preview: false });
+      let items: TreeItemSnapshot[] = [];
+      await waitFor(async () => {
+        items = await api.snapshot('scenarios', 1);
+        return items.some((i) => i.label === 'quota.drvm');
+      }, 20_000, () => JSON.stringify(items));
+      assert.deepStrictEqual(items.find((i) => i.label === 'leaky.drvm')?.children?.map((c) => c.label), ['steady_reads', 'timer']);
+      const quotaRows = items.find((i) => i.label === 'quota.drvm')?.children ?? [];
+      assert.deepStrictEqual(quotaRows.map((c) => [c.label, c.description, c.contextValue]), [
+        ['balanced', 'not run', 'scenario'],
+        ['held', 'not run', 'scenario'],
+      ]);
+      // The inline Run action passes the row's element to the command.
+      const row: ScenarioNode = { kind: 'scenario', info: { uri: quota.toString(), name: 'balanced', line: 21 } };
+      const result = await vscode.commands.executeCommand<ReportRun>('poolscope.runScenario', row);
+      assert.strictEqual(result?.scenario, 'balanced');
+      assert.strictEqual(result.result.bugcheck, null);
+      const after = scenarioRows(await api.snapshot('scenarios', 1));
+      assert.strictEqual(after.find((i) => i.label === 'balanced')?.description, 'clean');
+      assert.strictEqual(after.find((i) => i.label === 'steady_reads')?.description, 'bug check 0xC4');
+      // Clicking the row opens the script at the scenario.
+      const balanced = after.find((i) => i.label === 'balanced')!;
+      await vscode.commands.executeCommand(balanced.command!.command, ...(balanced.command!.arguments ?? []));
+      assert.ok(vscode.window.activeTextEditor!.document.uri.path.endsWith('/quota.drvm'));
+      assert.strictEqual(vscode.window.activeTextEditor!.selection.active.line, 21, 'the `scenario balanced` line');
     });
   });
 }
