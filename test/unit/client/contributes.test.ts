@@ -31,22 +31,9 @@ test('each view has welcome content with a button that runs a scenario', () => {
   }
 });
 
-test('every command of the contract has its title under the category "Pool"', () => {
-  const titles: Record<string, string> = {
-    'poolscope.runScenario': 'Run Scenario…',
-    'poolscope.runScenarioAtCursor': 'Run Scenario at Cursor',
-    'poolscope.setHitTag': 'Set PoolHitTag…',
-    'poolscope.clearHitTag': 'Clear PoolHitTag',
-    'poolscope.poolFind': 'Find Pool Allocations by Tag…',
-    'poolscope.showReport': 'Show Pool Report',
-    'poolscope.importLog': 'Import Debugger Log…',
-    'poolscope.exportReport': 'Export Report…',
-    'poolscope.restartServer': 'Restart Language Server',
-  };
-  for (const [id, title] of Object.entries(titles)) {
-    const cmd = c.commands.find((x: { command: string }) => x.command === id);
-    assert.deepEqual(cmd && [cmd.title, cmd.category], [title, 'Pool'], id);
-  }
+// Titles of the contract's commands: test/vscode/suite/commands.test.ts, against the real VS Code.
+test('every contributed command is in the category "Pool"', () => {
+  assert.ok(c.commands.length >= 9);
   for (const cmd of c.commands) assert.equal(cmd.category, 'Pool', cmd.command);
 });
 
