@@ -20,6 +20,7 @@ import {
   type RequestType,
   type ServerOptions,
 } from 'vscode-languageclient/node';
+import { withoutPooltagFile } from './untrustedSettings';
 
 export type ServerState = 'starting' | 'running' | 'stopped' | 'missing';
 
@@ -219,16 +220,6 @@ export class LanguageServerConnection implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
     if (c) await c.stop(2_000).catch(() => undefined);
   }
-}
-
-function withoutPooltagFile(section: string | undefined, value: unknown): unknown {
-  if (section === 'poolscope.pooltagFile') return null;
-  if (section === 'poolscope' && value && typeof value === 'object') {
-    const copy = { ...(value as Record<string, unknown>) };
-    delete copy.pooltagFile;
-    return copy;
-  }
-  return value;
 }
 
 function now(): string {
