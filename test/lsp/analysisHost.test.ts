@@ -1,5 +1,6 @@
 // The analysis worker pool (server/src/lsp/handlers/analysisHost.ts) with the real worker bundle
-// (dist/simulationWorker.js, built by `npm test`): findings arrive before the model, and the
+// (dist/simulationWorker.js, built by `npm test`): a small document is analysed in two halves at
+// once whose merged findings equal the whole analysis; findings arrive before the model; the
 // model of a version that a newer one has already replaced is not built at all.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,6 +8,7 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { AnalysisHost, Superseded } from '../../server/src/lsp/handlers/analysisHost';
 import type { AnalysisFindings } from '../../server/src/lsp/simulationMessages';
+import { analyze } from '../../server/src/lsp/services/analysis';
 import { LEAKY_TEXT, ROOT } from './client';
 
 const DIST = join(ROOT, 'dist');
@@ -31,7 +33,11 @@ test('findings come first, then the model of the same version with the same diag
     assert.deepEqual(order, ['findings', 'model']);
     assert.equal(model.version, 1);
     assert.deepEqual(model.diagnostics, findings!.diagnostics);
+    // Both workers were free: the two halves ran side by side, and together they found exactly
+    // what one whole analysis finds (a rule of each half included).
     assert.ok(model.diagnostics.some((d) => d.rule === 'quota-in-dpc'));
+    assert.ok(model.diagnostics.some((d) => d.rule === 'unbalanced-allocation'));
+    assert.deepEqual(model.diagnostics, analyze(LEAKY_TEXT, 1, { file: 'file:///leaky.drvm' }).diagnostics);
     // The model itself came through: routines and scenarios of leaky.drvm.
     assert.ok(model.routines.some((r) => r.name === 'TimerDpc' && r.kind === 'dpc'));
     assert.ok(model.scenarios.some((s) => s.name === 'steady_reads'));

@@ -7,7 +7,7 @@
  * A rule that throws loses only its own findings (recorded in `internalErrors`); a broken
  * script still gets every other diagnostic.
  */
-import type { Comment, Range, Script } from './ast';
+import { emptyScript, type Comment, type Range, type Script } from './ast';
 import { check } from './checker';
 import type { ConfiguredSeverity, Diagnostic, QuickFix, RuleName, Severity } from './diagnostics';
 import { LineMap, compareRanges, indentationOf, lineBreakOf } from './fixes';
@@ -199,21 +199,6 @@ function minimalSymbols(script: Script): SymbolTable {
   };
 }
 
-function emptyScript(): Script {
-  const p = { line: 1, column: 1, offset: 0 };
-  return {
-    type: 'script',
-    range: { start: p, end: p },
-    declarations: [],
-    driver: undefined,
-    globals: [],
-    lists: [],
-    routines: [],
-    scenarios: [],
-    comments: [],
-  };
-}
-
 function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -275,12 +260,17 @@ export function lint(text: string, options: LintOptions = {}): LintResult {
     diagnostics.push(d);
   }
 
-  diagnostics.sort((a, b) => compareRanges(a.range, b.range) || a.rule.localeCompare(b.rule) || a.message.localeCompare(b.message));
+  diagnostics.sort(compareDiagnostics);
   for (const d of diagnostics) d.fixes = [...(d.fixes ?? []), disableForLineFix(d, map)];
 
   const result: LintResult = { script, symbols, diagnostics };
   if (internalErrors.length) result.internalErrors = internalErrors;
   return result;
+}
+
+/** The order of a lint result: by position, then rule name, then message. */
+export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
+  return compareRanges(a.range, b.range) || a.rule.localeCompare(b.rule) || a.message.localeCompare(b.message);
 }
 
 /**
