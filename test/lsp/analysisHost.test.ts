@@ -1,12 +1,13 @@
 // The analysis worker pool (server/src/lsp/handlers/analysisHost.ts) with the real worker bundle
-// (dist/simulationWorker.js, built by `npm test`): a small document is analysed in two halves at
-// once whose merged findings equal the whole analysis; findings arrive before the model; the
-// model of a version that a newer one has already replaced is not built at all.
+// (dist/simulationWorker.js, built by `npm test`): findings arrive before the model; the model of
+// a version that a newer one has already replaced is not built at all; a worker that runs out of
+// memory is retried with more heap.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { AnalysisHost, Superseded } from '../../server/src/lsp/handlers/analysisHost';
+import { AnalysisHost, defaultHeapLimitMb, Superseded } from '../../server/src/lsp/handlers/analysisHost';
+import { generateScript } from '../../bench/lsp.bench';
 import type { AnalysisFindings } from '../../server/src/lsp/simulationMessages';
 import { analyze } from '../../server/src/lsp/services/analysis';
 import { LEAKY_TEXT, ROOT } from './client';
@@ -33,8 +34,7 @@ test('findings come first, then the model of the same version with the same diag
     assert.deepEqual(order, ['findings', 'model']);
     assert.equal(model.version, 1);
     assert.deepEqual(model.diagnostics, findings!.diagnostics);
-    // Both workers were free: the two halves ran side by side, and together they found exactly
-    // what one whole analysis finds (a rule of each half included).
+    // Exactly what the analysis in process finds.
     assert.ok(model.diagnostics.some((d) => d.rule === 'quota-in-dpc'));
     assert.ok(model.diagnostics.some((d) => d.rule === 'unbalanced-allocation'));
     assert.deepEqual(model.diagnostics, analyze(LEAKY_TEXT, 1, { file: 'file:///leaky.drvm' }).diagnostics);
@@ -61,4 +61,31 @@ test('a version replaced before its model is built gets its findings but no mode
   } finally {
     host.dispose();
   }
+});
+
+test('a worker that runs out of memory is restarted with twice the heap and the analysis still arrives', { skip: !existsSync(join(DIST, 'simulationWorker.js')) }, async () => {
+  const logged: string[] = [];
+  // A heap far too small for a 20k-line script: the first attempts run out of memory.
+  const host = new AnalysisHost(DIST, (m) => logged.push(m), 1, () => 16);
+  try {
+    const text = generateScript(20000);
+    let findings = 0;
+    const model = await host.analyze('file:///big.drvm', 1, text, {}, [], () => findings++);
+    assert.equal(model.version, 1);
+    assert.ok(model.routines.length > 100);
+    assert.deepEqual(model.diagnostics, analyze(text, 1, { file: 'file:///big.drvm' }).diagnostics);
+    assert.ok(logged.some((m) => /ERR_WORKER_OUT_OF_MEMORY|out of memory/i.test(m)), logged.join('\n'));
+    assert.ok(logged.some((m) => /retrying the analysis of file:\/\/\/big\.drvm with [248]× the worker heap/.test(m)), logged.join('\n'));
+  } finally {
+    host.dispose();
+  }
+});
+
+test('the default heap limit: none for a small document; for a large one it grows with it, from 128 MB', () => {
+  assert.equal(defaultHeapLimitMb(0), 0);
+  assert.equal(defaultHeapLimitMb(200_000), 0);
+  assert.equal(defaultHeapLimitMb(300_000), 128);
+  // 1 MB (a 50k-line script): 160 MB; 5 MB: 544 MB.
+  assert.equal(defaultHeapLimitMb(1048576), 160);
+  assert.equal(defaultHeapLimitMb(5 * 1048576), 544);
 });

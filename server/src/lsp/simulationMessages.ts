@@ -5,7 +5,6 @@
 import type { ConfiguredSeverity } from '../core/diagnostics';
 import type { SimulationResult } from '../core/simulator/result';
 import type { DocumentModel } from './services/model';
-import type { AnalysisPart } from './services/analysis';
 
 export interface SimulationJob {
   text: string;
@@ -35,8 +34,6 @@ export interface AnalysisJob {
   text: string;
   rules: Record<string, ConfiguredSeverity>;
   usedTags: string[];
-  /** Which rules this worker runs: all of them, or one half (services/analysis.ts). */
-  part: AnalysisPart;
 }
 
 /** What a document's analysis found: posted first, so diagnostics are published before the model is built. */
@@ -54,6 +51,6 @@ export type AnalysisReply =
   | { id: number; findings: AnalysisFindings }
   /** `Omit<DocumentModel, 'diagnostics'>` as JSON text. */
   | { id: number; modelJson: string }
-  /** No model: the `context` half builds none, or a newer version was waiting (the host's `skipModel` flag). */
+  /** No model: a newer version was waiting (the host's `skipModel` flag). */
   | { id: number; skipped: true }
   | { id: number; error: string };

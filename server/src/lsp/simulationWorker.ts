@@ -65,11 +65,11 @@ function serveAnalyses(skipModel: Int32Array | undefined): void {
   parentPort?.on('message', (job: AnalysisJob) => {
     const reply = (m: AnalysisReply): void => parentPort?.postMessage(m);
     try {
-      const analysis = analyze(job.text, job.version, { file: job.uri, rules: job.rules, usedTags: new Set(job.usedTags), part: job.part }, () => performance.now());
+      const analysis = analyze(job.text, job.version, { file: job.uri, rules: job.rules, usedTags: new Set(job.usedTags) }, () => performance.now());
       // The findings go first: the server publishes them while the model is built and sent.
       const { diagnostics, internalErrors, durationMs } = analysis;
       reply({ id: job.id, findings: { diagnostics, durationMs, ...(internalErrors ? { internalErrors } : {}) } });
-      if (job.part === 'context' || (skipModel && Atomics.load(skipModel, 0) === job.id)) {
+      if (skipModel && Atomics.load(skipModel, 0) === job.id) {
         reply({ id: job.id, skipped: true });
         return;
       }

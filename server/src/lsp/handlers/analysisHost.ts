@@ -3,18 +3,17 @@
  * main thread: hover, completion and every other request are answered while a large file is
  * being analysed.
  *
- * - A small pool of persistent workers (two by default). A document under SPLIT_MAX_CHARS is
- *   analysed by two workers at once when both are free, each running half of the rules
- *   (services/analysis.ts: `flow` and `context`); their findings are merged into exactly those
- *   of a whole analysis. Otherwise one worker runs every rule, and a slow analysis of one
- *   document does not hold up the diagnostics of another.
- * - At most one analysis per document runs its rules at a time; only the latest version of a
- *   document waits in the queue.
- * - A worker posts its findings first, then builds and posts the document model (the `flow` or
- *   whole part only). Once the findings are out, a document under OVERLAP_MAX_CHARS may start
- *   its next version while that model is being built; when a newer version is waiting, the host
- *   raises the slot's `skipModel` flag (shared memory, read by the worker between the two
- *   steps) and the worker skips the model nobody would read.
+ * - A small pool of persistent workers (two by default): a slow analysis of one document does
+ *   not hold up the diagnostics of another. At most one analysis per document runs its rules
+ *   at a time; only the latest version of a document waits in the queue.
+ * - A worker posts its findings first, then builds and posts the document model. Once the
+ *   findings are out, a document under OVERLAP_MAX_CHARS may start its next version in another
+ *   worker while that model is being built; when a newer version is waiting, the host raises
+ *   the slot's `skipModel` flag (shared memory, read by the worker between the two steps) and
+ *   the worker skips the model nobody would read.
+ * - Workers for large documents run with a heap limit that grows with the document, so V8
+ *   collects before the heap balloons; a worker that runs out of memory is restarted with
+ *   twice the heap and the analysis retried, so no diagnostics are lost.
  * - A job made stale by a newer edit is dropped if it has not started; if it is running its
  *   rules and the document is one whose analyses are slow, its workers are terminated and
  *   restarted — the analysis is really cancelled, not left to finish work nobody will read.
@@ -27,7 +26,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ConfiguredSeverity } from '../../core/diagnostics';
-import { analyze, CONTEXT_RULES, mergeHalves, type AnalysisPart } from '../services/analysis';
+import { analyze } from '../services/analysis';
 import { buildModel, type DocumentModel } from '../services/model';
 import type { AnalysisFindings, AnalysisJob, AnalysisReply } from '../simulationMessages';
 
@@ -37,41 +36,35 @@ export class Superseded extends Error {
   }
 }
 
-/** One version of one document being analysed, by one worker or by two halves. */
+/** One version of one document being analysed. */
 interface Run {
-  job: Omit<AnalysisJob, 'id' | 'part'>;
+  job: Omit<AnalysisJob, 'id'>;
   /** Called with the findings as soon as they are known, before the model is complete. */
   onFindings: ((f: AnalysisFindings) => void) | undefined;
   resolve: (m: DocumentModel) => void;
   reject: (e: Error) => void;
   startedAt: number;
-  /** The parts it was split into, and the findings each has delivered. */
-  parts: AnalysisPart[];
-  delivered: Map<AnalysisPart, AnalysisFindings>;
-  /** Merged, once every part has delivered. */
   findings?: AnalysisFindings;
   model?: Omit<DocumentModel, 'diagnostics'>;
   /** The worker skipped the model (a newer version was waiting); settles once the findings are out. */
   modelSkipped?: boolean;
-  /** The run was cancelled or a worker failed. */
+  /** The run was cancelled or its worker failed. */
   failure?: Error;
   settled: boolean;
-}
-
-/** What one worker runs: a part of a run. */
-interface PartJob {
-  id: number;
-  part: AnalysisPart;
-  run: Run;
+  /** Multiplies the worker heap limit: doubled each time a worker ran out of memory on this run. */
+  heapBoost: number;
 }
 
 interface Slot {
   worker: Worker | undefined;
-  running: PartJob | undefined;
+  /** The job id posted to the worker, and its run. */
+  running: { id: number; run: Run } | undefined;
   idleTimer: NodeJS.Timeout | undefined;
   lastJobChars: number;
   /** Shared with the slot's worker: the id of a running job whose model is no longer wanted. */
   skipModel: Int32Array;
+  /** The old-generation heap limit the slot's worker was started with (MB; 0: none). */
+  heapLimitMb: number;
 }
 
 /** A running analysis of a document that took longer than this is cancelled by terminating the worker. */
@@ -84,12 +77,28 @@ const RESTART_THRESHOLD_MS = 150;
 const IDLE_RELEASE_CHARS = 256 * 1024;
 const IDLE_RELEASE_MS = 1000;
 /**
- * Below this size a document is analysed in two halves at once when two workers are free, and
- * its next version may overlap the building of its previous model. Above it, one worker at a
- * time: two syntax trees of a very large document would double the memory.
+ * Below this size a document's next version may start while its previous model is being built.
+ * Above it, one analysis at a time: two syntax trees of a very large document would double the memory.
  */
-const SPLIT_MAX_CHARS = 256 * 1024;
 const OVERLAP_MAX_CHARS = 256 * 1024;
+/** Documents from this size on are analysed by a worker with a heap limit. */
+const HEAP_LIMIT_MIN_CHARS = 256 * 1024;
+/** A worker that runs out of memory is restarted with twice the heap, up to this many times the first. */
+const MAX_HEAP_BOOST = 8;
+
+/**
+ * The heap limit for a worker that analyses a document of `chars` characters (0: none).
+ * Without one, V8 lets a worker's heap grow to several times what the analysis keeps alive
+ * before it collects (a 50k-line, 1 MB script: ~75 MB live, ~450 MB peak RSS; with a limit,
+ * ~300 MB at the same speed). A small document gets none: any `resourceLimits` make a worker's
+ * analysis about a quarter slower (measured in docs/lsp.md), and its heap stays small anyway.
+ * A limit too small is recovered from: the worker runs out of memory, and the job is retried
+ * with twice the heap.
+ */
+export function defaultHeapLimitMb(chars: number): number {
+  if (chars < HEAP_LIMIT_MIN_CHARS) return 0;
+  return Math.max(128, Math.ceil((64 + (96 * chars) / 1048576) / 32) * 32);
+}
 
 export class AnalysisHost {
   private readonly slots: Slot[];
@@ -105,6 +114,7 @@ export class AnalysisHost {
     workerDir: string,
     private readonly log: (m: string) => void,
     poolSize = 2,
+    private readonly heapLimitMb: (chars: number) => number = defaultHeapLimitMb,
   ) {
     const path = join(workerDir, 'simulationWorker.js');
     this.workerPath = existsSync(path) ? path : undefined;
@@ -114,6 +124,7 @@ export class AnalysisHost {
       idleTimer: undefined,
       lastJobChars: 0,
       skipModel: new Int32Array(new SharedArrayBuffer(4)),
+      heapLimitMb: 0,
     }));
   }
 
@@ -128,7 +139,7 @@ export class AnalysisHost {
 
   /** The analyses running now. */
   get current(): Array<{ uri: string; version: number }> {
-    return [...new Set(this.slots.flatMap((s) => (s.running ? [s.running.run] : [])))].map((r) => ({ uri: r.job.uri, version: r.job.version }));
+    return this.runningRuns().map((r) => ({ uri: r.job.uri, version: r.job.version }));
   }
 
   /**
@@ -148,11 +159,11 @@ export class AnalysisHost {
     return new Promise<DocumentModel>((resolve, reject) => {
       const previous = this.queue.get(uri);
       if (previous) this.fail(previous, new Superseded());
-      this.queue.set(uri, { job, onFindings, resolve, reject, startedAt: 0, parts: [], delivered: new Map(), settled: false });
+      this.queue.set(uri, { job, onFindings, resolve, reject, startedAt: 0, settled: false, heapBoost: 1 });
       for (const run of this.runningRuns()) {
         if (run.job.uri !== uri || run.job.version >= version) continue;
         // Its model is no longer wanted.
-        for (const slot of this.slotsOf(run)) if (slot.running!.part !== 'context') Atomics.store(slot.skipModel, 0, slot.running!.id);
+        for (const slot of this.slotsOf(run)) Atomics.store(slot.skipModel, 0, slot.running!.id);
         // Still running its rules, and slow: cancel it. Once its findings are out, only the
         // model is being built — that costs little, and killing a worker then would make the
         // next analysis pay for a cold start.
@@ -191,7 +202,7 @@ export class AnalysisHost {
     return this.slots.filter((s) => s.running?.run === run);
   }
 
-  /** Stops a run by terminating the workers running its parts. */
+  /** Stops a run by terminating its worker. */
   private cancel(run: Run): void {
     const slots = this.slotsOf(run);
     if (slots.length === 0) return;
@@ -225,24 +236,11 @@ export class AnalysisHost {
     }
   }
 
-  private onFindings(run: Run, part: AnalysisPart, f: AnalysisFindings): void {
-    run.delivered.set(part, f);
-    if (run.settled || run.delivered.size < run.parts.length) return;
-    let merged = f;
-    if (run.parts.length > 1) {
-      const flow = run.delivered.get('flow')!;
-      const context = run.delivered.get('context')!;
-      const internalErrors = [...(flow.internalErrors ?? []), ...(context.internalErrors ?? []).filter((e) => CONTEXT_RULES.has(e.rule))];
-      merged = {
-        diagnostics: mergeHalves(flow.diagnostics, context.diagnostics),
-        // The halves ran side by side: the analysis took as long as the slower one.
-        durationMs: Math.max(flow.durationMs, context.durationMs),
-        ...(internalErrors.length ? { internalErrors } : {}),
-      };
-    }
-    run.findings = merged;
-    this.lastDuration.set(run.job.uri, merged.durationMs);
-    run.onFindings?.(merged);
+  private onFindings(run: Run, f: AnalysisFindings): void {
+    if (run.settled) return;
+    run.findings = f;
+    this.lastDuration.set(run.job.uri, f.durationMs);
+    run.onFindings?.(f);
     this.settle(run);
   }
 
@@ -259,36 +257,44 @@ export class AnalysisHost {
     }
   }
 
-  private ensureWorker(slot: Slot): Worker {
+  private ensureWorker(slot: Slot, heapLimitMb: number): Worker {
+    // A worker started with another kind of heap is restarted with the one this job needs: no
+    // limit (0) for a small document, at least `heapLimitMb` for a large one.
+    if (slot.worker && (heapLimitMb === 0 ? slot.heapLimitMb !== 0 : slot.heapLimitMb === 0 || slot.heapLimitMb < heapLimitMb)) this.stopWorker(slot);
     if (slot.worker) return slot.worker;
     Atomics.store(slot.skipModel, 0, 0);
-    const w = new Worker(this.workerPath!, { workerData: { mode: 'analysis', skipModel: slot.skipModel } });
+    slot.heapLimitMb = heapLimitMb;
+    const w = new Worker(this.workerPath!, {
+      workerData: { mode: 'analysis', skipModel: slot.skipModel },
+      ...(heapLimitMb > 0 ? { resourceLimits: { maxOldGenerationSizeMb: heapLimitMb } } : {}),
+    });
     w.on('message', (reply: AnalysisReply) => {
       const p = slot.running;
       if (!p || p.id !== reply.id) return;
       if ('findings' in reply) {
-        this.onFindings(p.run, p.part, reply.findings);
+        this.onFindings(p.run, reply.findings);
         this.pump();
         return;
       }
       slot.running = undefined;
       if ('modelJson' in reply) p.run.model = JSON.parse(reply.modelJson) as Omit<DocumentModel, 'diagnostics'>;
       else if ('error' in reply) p.run.failure ??= new Error(reply.error);
-      else if (p.part !== 'context') p.run.modelSkipped = true;
-      if (!p.run.findings && this.slotsOf(p.run).length === 0) p.run.failure ??= new Error('analysis worker finished without findings');
+      else p.run.modelSkipped = true;
+      if (!p.run.findings) p.run.failure ??= new Error('analysis worker finished without findings');
       this.settle(p.run);
       this.pump();
     });
-    const crashed = (why: string): void => {
+    const crashed = (why: string, outOfMemory = false): void => {
       if (slot.worker !== w) return;
       slot.worker = undefined;
       const p = slot.running;
       slot.running = undefined;
       this.log(`poolscope: analysis worker stopped (${why}); restarting`);
-      if (p) this.fail(p.run, new Error(`analysis worker stopped: ${why}`));
+      if (p && outOfMemory && p.run.heapBoost < MAX_HEAP_BOOST) this.retryWithMoreHeap(p.run);
+      else if (p) this.fail(p.run, new Error(`analysis worker stopped: ${why}`));
       this.pump();
     };
-    w.on('error', (e) => crashed(e.stack ?? e.message));
+    w.on('error', (e) => crashed(e.stack ?? e.message, (e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY'));
     w.on('exit', (code) => crashed(`exit code ${code}`));
     // Idle workers must not keep the process alive after `exit`.
     w.unref();
@@ -296,16 +302,36 @@ export class AnalysisHost {
     return w;
   }
 
-  private start(slot: Slot, run: Run, part: AnalysisPart): void {
+  /** A worker ran out of memory on `run`: start it over (unless a newer version waits) with twice the heap. */
+  private retryWithMoreHeap(run: Run): void {
+    for (const other of this.slotsOf(run)) {
+      other.running = undefined;
+      this.stopWorker(other);
+    }
+    if (run.settled) return;
+    if (this.queue.has(run.job.uri)) {
+      this.fail(run, new Superseded());
+      return;
+    }
+    run.heapBoost *= 2;
+    run.findings = undefined;
+    run.model = undefined;
+    run.modelSkipped = undefined;
+    this.log(`poolscope: retrying the analysis of ${run.job.uri} with ${run.heapBoost}× the worker heap`);
+    this.queue.set(run.job.uri, run);
+  }
+
+  private start(slot: Slot, run: Run): void {
     if (slot.idleTimer) {
       clearTimeout(slot.idleTimer);
       slot.idleTimer = undefined;
     }
     const id = this.nextId++;
-    slot.running = { id, part, run };
+    slot.running = { id, run };
     slot.lastJobChars = run.job.text.length;
-    const job: AnalysisJob = { ...run.job, id, part };
-    this.ensureWorker(slot).postMessage(job);
+    run.startedAt = performance.now();
+    const job: AnalysisJob = { ...run.job, id };
+    this.ensureWorker(slot, this.heapLimitMb(run.job.text.length) * run.heapBoost).postMessage(job);
   }
 
   private pump(): void {
@@ -322,15 +348,9 @@ export class AnalysisHost {
         return;
       }
       this.queue.delete(next.job.uri);
-      next.startedAt = performance.now();
-      if (idle.length >= 2 && next.job.text.length < SPLIT_MAX_CHARS) {
-        next.parts = ['flow', 'context'];
-        this.start(idle[0], next, 'flow');
-        this.start(idle[1], next, 'context');
-      } else {
-        next.parts = ['all'];
-        this.start(idle[0], next, 'all');
-      }
+      this.start(idle[0], next);
+      // A large document runs alone: the other idle workers give their heaps back meanwhile.
+      if (next.job.text.length >= IDLE_RELEASE_CHARS) for (const slot of idle.slice(1)) this.stopWorker(slot);
     }
   }
 

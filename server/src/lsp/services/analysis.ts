@@ -7,37 +7,7 @@
 import type { Script } from '../../core/ast';
 import type { ConfiguredSeverity, Diagnostic } from '../../core/diagnostics';
 import type { SymbolTable } from '../../core/symbols';
-import { compareDiagnostics, lint, type InternalError, type LintResult } from '../../core/linter';
-import { RULES } from '../../core/rules/index';
-
-/**
- * An analysis can run whole, or as two halves in two worker threads at once (each parses and
- * checks the text itself): `context` runs the IRQL / process-context and tag rules, `flow` runs
- * the ownership rules and keeps the parser's, checker's and silencing comments' findings.
- * `mergeHalves` of the two gives exactly the findings of one whole analysis.
- */
-export type AnalysisPart = 'all' | 'flow' | 'context';
-
-export const CONTEXT_RULES: ReadonlySet<string> = new Set([
-  'quota-in-dpc',
-  'paged-at-dispatch',
-  'paged-free-at-dispatch',
-  'shared-tag',
-  'untagged-allocation',
-  'deprecated-allocator',
-]);
-
-const RULES_OF_PART = {
-  all: RULES,
-  flow: RULES.filter((r) => !CONTEXT_RULES.has(r.name)),
-  context: RULES.filter((r) => CONTEXT_RULES.has(r.name)),
-} as const;
-
-/** The findings of a whole analysis from those of its two halves. */
-export function mergeHalves(flow: readonly Diagnostic[], context: readonly Diagnostic[]): Diagnostic[] {
-  // The parser, checker and silencing findings appear in both halves: keep the flow half's.
-  return [...flow.filter((d) => !CONTEXT_RULES.has(d.rule)), ...context.filter((d) => CONTEXT_RULES.has(d.rule))].sort(compareDiagnostics);
-}
+import { lint, type InternalError, type LintResult } from '../../core/linter';
 
 export interface AnalysisOptions {
   /** Path or URI, for messages and related information. */
@@ -46,8 +16,6 @@ export interface AnalysisOptions {
   rules?: Readonly<Record<string, ConfiguredSeverity>>;
   /** Tags used in other open documents: a fix that invents a tag avoids them too. */
   usedTags?: ReadonlySet<string>;
-  /** Which rules to run (default: all). */
-  part?: AnalysisPart;
 }
 
 export interface Analysis {
@@ -65,7 +33,7 @@ export interface Analysis {
 }
 
 function runCore(text: string, options: AnalysisOptions): LintResult {
-  return lint(text, { file: options.file, rules: { ...(options.rules ?? {}) }, usedTags: options.usedTags, ruleSet: RULES_OF_PART[options.part ?? 'all'] });
+  return lint(text, { file: options.file, rules: { ...(options.rules ?? {}) }, usedTags: options.usedTags });
 }
 
 /** Analyses one document. Never throws for any text (the core promises as much; see the guard). */
