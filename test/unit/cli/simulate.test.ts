@@ -185,3 +185,26 @@ scenario s {
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   }
 });
+
+test('bad-argument does not stop simulate (cli.md lists the five structural rules): the run goes on with what the model reads', () => {
+  const file = script('badarg.drvm', `driver "Q.sys";
+routine Helper { }
+dpc TimerDpc {
+    q = ExAllocatePool2(POOL_FLAG_USE_QUOTA, 64, 'Quot');
+}
+entry DriverEntry {
+    x = Helper();
+}
+scenario s { load; dpc TimerDpc; }
+`);
+  const lint = poolscope('lint', file, '--format', 'json');
+  const rules = JSON.parse(lint.stdout).files[0].diagnostics.map((d: { rule: string }) => d.rule);
+  assert.ok(rules.includes('bad-argument'), rules.join(','));
+  const r = poolscope('simulate', file, '--json');
+  assert.equal(r.stderr, '');
+  assert.equal(r.code, 1);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.bugcheck.code, '0xC4');
+  assert.deepEqual(j.bugcheck.params, ['0x10B', '0x00', '0x00', '0x00']);
+  assert.deepEqual(j.bugcheck.culprits[0].site, { line: 4, column: 9 });
+});

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { STRUCTURAL_RULES } from '../../../server/src/core/simulator';
 import { bugcheckOf, frames, run } from './helpers';
 
 const leaky = readFileSync(join(__dirname, '..', '..', '..', 'examples', 'leaky.drvm'), 'utf8');
@@ -265,4 +266,24 @@ scenario s { irp IRP_MJ_READ; irp IRP_MJ_WRITE; dpc Tick; }
   assert.deepEqual(bc.params, ['0x01', '0x02', '0x01', '0x01']);
   assert.deepEqual(frames(bc.stack), ['nt!ExAllocatePoolWithTag', 'Raise!AllocPaged:2', 'Raise!Tick:5', 'nt!KiExecuteAllDpcs', 'nt!KiRetireDpcList']);
   assert.equal(r.allocations, 1);
+});
+
+test('structural rules are exactly cli.md\'s five; a bad-argument script runs with what the model reads', () => {
+  assert.deepEqual([...STRUCTURAL_RULES].sort(), ['duplicate-name', 'invalid-tag', 'syntax-error', 'unknown-name', 'wrong-kind']);
+  const r = run(`
+routine H(p) { }
+entry E {
+    a = ExAllocatePoolWithTag(PagedPool, 8);
+    b = ExAllocatePoolWithTag(NonPagedPool, size, 'Abc ');
+    c = ExAllocatePool2(POOL_FLAG_USE_QUOTA, 16, 'Quo ');
+    d = ExAllocatePool2(POOL_FLAG_PAGED | POOL_FLAG_NON_PAGED, 32, 'Two ');
+    H(a, b);
+    x = H();
+}
+scenario s { load; }
+`);
+  assert.equal(r.bugcheck, null);
+  const rows = Object.fromEntries(r.poolused.map((p) => [p.tag, [p.nonPaged.diff, p.nonPaged.used, p.paged.diff, p.paged.used]]));
+  assert.deepEqual(rows, { 'Abc ': [1, 0, 0, 0], 'None': [0, 0, 1, 8], 'Quo ': [1, 16, 0, 0], 'Two ': [0, 0, 1, 32] });
+  assert.deepEqual(r.quota, [{ process: 'System', nonPaged: 16, paged: 0 }]);
 });

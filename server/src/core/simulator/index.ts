@@ -22,14 +22,18 @@ export {
 export { formatAddress, formatParameter } from './address';
 export type * from './result';
 
-/** Rules whose findings mean the script cannot run at all (cli.md: exit 2, no scenario runs). */
+/**
+ * Rules whose findings mean the script cannot run at all: exactly the list of cli.md (exit 2, no
+ * scenario runs). Every other finding — `bad-argument` included — leaves a script the model can
+ * run (a missing tag is `'None'`, a size that is no number is 0, flags naming no pool type are
+ * non-paged, extra helper arguments are ignored): seeing what the run does is the point.
+ */
 export const STRUCTURAL_RULES: ReadonlySet<string> = new Set([
   'syntax-error',
   'unknown-name',
   'duplicate-name',
   'wrong-kind',
   'invalid-tag',
-  'bad-argument',
 ]);
 
 /** The findings that keep a script from running, in source order (empty: it can run). */
