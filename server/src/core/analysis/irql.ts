@@ -355,9 +355,17 @@ function cloneState(s: FlowState): FlowState {
 function union<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): ReadonlySet<T> {
   if (b.size === 0 || a === b) return a;
   if (a.size === 0) return b;
+  // Joins mostly meet sets where one already holds the other: answer without allocating.
+  if (b.size <= a.size && isSubset(b, a)) return a;
+  if (a.size < b.size && isSubset(a, b)) return b;
   const out = new Set(a);
   for (const x of b) out.add(x);
-  return out.size === a.size ? a : out;
+  return out;
+}
+
+function isSubset<T>(small: ReadonlySet<T>, big: ReadonlySet<T>): boolean {
+  for (const x of small) if (!big.has(x)) return false;
+  return true;
 }
 
 function join(a: FlowState, b: FlowState): FlowState {
@@ -779,8 +787,11 @@ class ProgramAnalysis {
   private addToParam(r: Routine, index: number, value: ReadonlySet<AllocationSite>): void {
     if (index >= r.params.length || value.size === 0) return;
     const list = this.params.get(r) ?? r.params.map(() => EMPTY);
-    const after = union(list[index], value);
+    let after = union(list[index], value);
     if (after !== list[index]) {
+      // Never share the caller's set: a global's or list's set grows in place, and a parameter
+      // must only grow through here, where its routine is marked for another walk.
+      if (after === value) after = new Set(value);
       list[index] = after;
       this.params.set(r, list);
       this.dirty.add(r);

@@ -25,11 +25,28 @@ export function forEachStatement(statement: Statement, fn: (st: Statement) => vo
   }
 }
 
+/**
+ * The calls nested in a statement, collected once: a syntax tree never changes after parsing,
+ * and the rules and analyses of one lint walk each routine's calls a dozen times.
+ */
+const callsCache = new WeakMap<Statement, readonly Call[]>();
+
 /** Every call of an assignment (`p = Api(...)`) or call statement nested in `statement`, in source order. */
+export function callsIn(statement: Statement): readonly Call[] {
+  let calls = callsCache.get(statement);
+  if (!calls) {
+    const found: Call[] = [];
+    forEachStatement(statement, (st) => {
+      if (st.type === 'assign') {
+        if (st.value.type === 'call') found.push(st.value);
+      } else if (st.type === 'callStatement') found.push(st.call);
+    });
+    callsCache.set(statement, (calls = found));
+  }
+  return calls;
+}
+
+/** Calls `fn` on every call of `callsIn(statement)`, in source order. */
 export function forEachCall(statement: Statement, fn: (call: Call) => void): void {
-  forEachStatement(statement, (st) => {
-    if (st.type === 'assign') {
-      if (st.value.type === 'call') fn(st.value);
-    } else if (st.type === 'callStatement') fn(st.call);
-  });
+  for (const call of callsIn(statement)) fn(call);
 }
