@@ -61,22 +61,52 @@ function run(job: SimulationJob): void {
   }
 }
 
+/**
+ * How long a worker waits after posting a job's findings before it builds that job's model. An
+ * edit that follows its diagnostics within this time replaces the version (the host raises
+ * `skipModel`), and the model nobody would read is never built — so while the user types, the
+ * next analysis does not share the CPU with it. Requests that need the model wait this much more.
+ */
+const MODEL_DELAY_MS = 25;
+
 function serveAnalyses(skipModel: Int32Array | undefined): void {
+  const reply = (m: AnalysisReply): void => parentPort?.postMessage(m);
+  const skipped = (job: AnalysisJob): boolean => !!skipModel && Atomics.load(skipModel, 0) === job.id;
+  /** A job whose findings are out and whose model waits for MODEL_DELAY_MS. */
+  let waiting: { job: AnalysisJob; analysis: ReturnType<typeof analyze>; timer: NodeJS.Timeout } | undefined;
+
+  const finish = (): void => {
+    const w = waiting;
+    if (!w) return;
+    waiting = undefined;
+    clearTimeout(w.timer);
+    try {
+      if (skipped(w.job)) {
+        reply({ id: w.job.id, skipped: true });
+        return;
+      }
+      const { diagnostics: _sent, ...model } = buildModel(w.job.uri, w.analysis);
+      if (skipped(w.job)) {
+        reply({ id: w.job.id, skipped: true });
+        return;
+      }
+      // As JSON text: a model is tens of thousands of small objects, which JSON writes and reads
+      // about twice as fast as the structured clone of postMessage (measured in docs/lsp.md).
+      reply({ id: w.job.id, modelJson: JSON.stringify(model) });
+    } catch (e) {
+      reply({ id: w.job.id, error: (e as Error)?.stack ?? String(e) });
+    }
+  };
+
   parentPort?.on('message', (job: AnalysisJob) => {
-    const reply = (m: AnalysisReply): void => parentPort?.postMessage(m);
+    // The host sends a job only when the previous one is done or its model no longer wanted.
+    finish();
     try {
       const analysis = analyze(job.text, job.version, { file: job.uri, rules: job.rules, usedTags: new Set(job.usedTags) }, () => performance.now());
       // The findings go first: the server publishes them while the model is built and sent.
       const { diagnostics, internalErrors, durationMs } = analysis;
       reply({ id: job.id, findings: { diagnostics, durationMs, ...(internalErrors ? { internalErrors } : {}) } });
-      if (skipModel && Atomics.load(skipModel, 0) === job.id) {
-        reply({ id: job.id, skipped: true });
-        return;
-      }
-      const { diagnostics: _sent, ...model } = buildModel(job.uri, analysis);
-      // As JSON text: a model is tens of thousands of small objects, which JSON writes and reads
-      // about twice as fast as the structured clone of postMessage (measured in docs/lsp.md).
-      reply({ id: job.id, modelJson: JSON.stringify(model) });
+      waiting = { job, analysis, timer: setTimeout(finish, MODEL_DELAY_MS) };
     } catch (e) {
       reply({ id: job.id, error: (e as Error)?.stack ?? String(e) });
     }

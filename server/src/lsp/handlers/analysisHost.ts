@@ -104,6 +104,8 @@ export class AnalysisHost {
   private readonly slots: Slot[];
   private readonly queue = new Map<string, Run>();
   private readonly lastDuration = new Map<string, number>();
+  /** Documents that have received a model (after that, a replaced version may skip its own). */
+  private readonly modelled = new Set<string>();
   private nextId = 1;
   private disposed = false;
   readonly workerPath: string | undefined;
@@ -162,8 +164,9 @@ export class AnalysisHost {
       this.queue.set(uri, { job, onFindings, resolve, reject, startedAt: 0, settled: false, heapBoost: 1 });
       for (const run of this.runningRuns()) {
         if (run.job.uri !== uri || run.job.version >= version) continue;
-        // Its model is no longer wanted.
-        for (const slot of this.slotsOf(run)) Atomics.store(slot.skipModel, 0, slot.running!.id);
+        // Its model is no longer wanted — unless the document has none yet: hover and completion
+        // look names up in a model of any version, so the first one is always built.
+        if (this.modelled.has(uri)) for (const slot of this.slotsOf(run)) Atomics.store(slot.skipModel, 0, slot.running!.id);
         // Still running its rules, and slow: cancel it. Once its findings are out, only the
         // model is being built — that costs little, and killing a worker then would make the
         // next analysis pay for a cold start.
@@ -185,6 +188,7 @@ export class AnalysisHost {
     }
     for (const run of this.runningRuns()) if (run.job.uri === uri) this.cancel(run);
     this.lastDuration.delete(uri);
+    this.modelled.delete(uri);
     this.pump();
   }
 
@@ -277,7 +281,10 @@ export class AnalysisHost {
         return;
       }
       slot.running = undefined;
-      if ('modelJson' in reply) p.run.model = JSON.parse(reply.modelJson) as Omit<DocumentModel, 'diagnostics'>;
+      if ('modelJson' in reply) {
+        p.run.model = JSON.parse(reply.modelJson) as Omit<DocumentModel, 'diagnostics'>;
+        this.modelled.add(p.run.job.uri);
+      }
       else if ('error' in reply) p.run.failure ??= new Error(reply.error);
       else p.run.modelSkipped = true;
       if (!p.run.findings) p.run.failure ??= new Error('analysis worker finished without findings');
@@ -337,17 +344,27 @@ export class AnalysisHost {
   private pump(): void {
     if (this.disposed) return;
     for (;;) {
-      const idle = this.slots.filter((s) => !s.running);
-      if (idle.length === 0) return;
       // A document is busy while an analysis of it runs its rules. Once the findings of a small
       // document are out, its next version may start while the model is being built.
       const busy = new Set(this.runningRuns().flatMap((r) => (r.findings && r.job.text.length < OVERLAP_MAX_CHARS ? [] : [r.job.uri])));
       const next = [...this.queue.values()].find((r) => !busy.has(r.job.uri));
-      if (!next) {
+      const idle = this.slots.filter((s) => !s.running);
+      // The worker that analysed the previous version, if it only waits to build that model:
+      // it is warm, and the model it would build is no longer wanted (analyze() raised its
+      // `skipModel`), so it drops it on receiving the new job.
+      const same = next && this.slots.find((s) => s.running?.run.job.uri === next.job.uri && s.running.run.findings && Atomics.load(s.skipModel, 0) === s.running.id);
+      if (!next || (!same && idle.length === 0)) {
         for (const slot of idle) this.scheduleIdleRelease(slot);
         return;
       }
       this.queue.delete(next.job.uri);
+      if (same) {
+        const old = same.running!.run;
+        old.modelSkipped = true;
+        this.settle(old);
+        this.start(same, next);
+        continue;
+      }
       this.start(idle[0], next);
       // A large document runs alone: the other idle workers give their heaps back meanwhile.
       if (next.job.text.length >= IDLE_RELEASE_CHARS) for (const slot of idle.slice(1)) this.stopWorker(slot);

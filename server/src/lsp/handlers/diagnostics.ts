@@ -106,7 +106,9 @@ export class Validator {
     );
   }
 
+  /** Settings changed: every document is analysed again, even at a version already under way. */
   scheduleAll(): void {
+    this.inflight.clear();
     for (const doc of this.workspace.documents.all()) this.schedule(doc.uri, 0);
   }
 
