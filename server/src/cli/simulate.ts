@@ -206,7 +206,10 @@ export const simulateCommand: Command = (args, io) => {
   }
 
   const script = parsed.script;
-  if (script.scenarios.length === 0) throw new CliError(`poolscope simulate: ${file}: the script has no scenario to run`, 2);
+  if (script.scenarios.length === 0) {
+    // Named at the end of the script, where a scenario would go (cli.md: the message names file and line).
+    throw new CliError(`poolscope simulate: ${file}:${script.range.end.line}: the script has no scenario to run`, 2);
+  }
   if (options.scenario !== undefined && !script.scenarios.some((s) => s.name === options.scenario)) {
     const names = script.scenarios.map((s) => s.name).join(', ');
     throw new CliError(`poolscope simulate: ${file}: no scenario named '${options.scenario}' (available: ${names})`, 2);

@@ -208,3 +208,11 @@ scenario s { load; dpc TimerDpc; }
   assert.deepEqual(j.bugcheck.params, ['0x10B', '0x00', '0x00', '0x00']);
   assert.deepEqual(j.bugcheck.culprits[0].site, { line: 4, column: 9 });
 });
+
+test('a script with no scenario: exit 2, one line naming file and line (the end of the script)', () => {
+  const file = script('noscenario.drvm', 'entry E { }\nunload U { }\n');
+  const r = poolscope('simulate', file);
+  assert.equal(r.code, 2);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr, `poolscope simulate: ${file}:3: the script has no scenario to run\n`);
+});
