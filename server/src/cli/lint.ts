@@ -8,6 +8,7 @@ import type { ConfiguredSeverity } from '../core/diagnostics';
 import { lint, validateRulesConfig } from '../core/linter';
 import { formatJson, formatText, type LintedFile } from './formatText';
 import { CliError, readTextFile, type Command } from './io';
+import { scanOptions } from './options';
 import { formatSarif, type UnreadableFile } from './sarif';
 
 export const LINT_USAGE = `usage: poolscope lint <file.drvm>... [options]
@@ -39,52 +40,38 @@ function usageError(message: string): CliError {
 export function parseLintArguments(args: readonly string[]): LintArguments {
   const out: LintArguments = { files: [], format: 'text', rules: {}, maxWarnings: undefined, help: false };
   const ruleSpecs: string[] = [];
-  let onlyFiles = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (onlyFiles || !arg.startsWith('-') || arg === '-') {
-      out.files.push(arg);
-      continue;
-    }
-    if (arg === '--') {
-      onlyFiles = true;
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = eq >= 0 ? arg.slice(0, eq) : arg;
-    const inline = eq >= 0 ? arg.slice(eq + 1) : undefined;
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const next = args[i + 1];
-      if (next === undefined) throw usageError(`${name} needs a value`);
-      i++;
-      return next;
-    };
-    switch (name) {
-      case '--help':
-      case '-h':
-        out.help = true;
-        break;
-      case '--format':
-      case '-f': {
-        const f = value();
-        if (!FORMATS.includes(f as Format)) throw usageError(`unknown format '${f}' (use text, json or sarif)`);
-        out.format = f as Format;
-        break;
+  scanOptions(args, {
+    usageError,
+    splitShortOptions: true,
+    unknownOption: 'argument',
+    positional: (arg) => void out.files.push(arg),
+    option: (name, value) => {
+      switch (name) {
+        case '--help':
+        case '-h':
+          out.help = true;
+          return true;
+        case '--format':
+        case '-f': {
+          const f = value();
+          if (!FORMATS.includes(f as Format)) throw usageError(`unknown format '${f}' (use text, json or sarif)`);
+          out.format = f as Format;
+          return true;
+        }
+        case '--rule':
+          ruleSpecs.push(value());
+          return true;
+        case '--max-warnings': {
+          const v = value();
+          if (!/^\d+$/.test(v)) throw usageError(`--max-warnings needs a whole number of warnings, not '${v}'`);
+          out.maxWarnings = Number(v);
+          return true;
+        }
+        default:
+          return false;
       }
-      case '--rule':
-        ruleSpecs.push(value());
-        break;
-      case '--max-warnings': {
-        const v = value();
-        if (!/^\d+$/.test(v)) throw usageError(`--max-warnings needs a whole number of warnings, not '${v}'`);
-        out.maxWarnings = Number(v);
-        break;
-      }
-      default:
-        throw usageError(`unknown option '${arg}'`);
-    }
-  }
+    },
+  });
   const config: Record<string, string> = {};
   for (const spec of ruleSpecs) {
     const m = /^([^=\s]+)\s*=\s*(\S+)$/.exec(spec.trim());

@@ -13,6 +13,7 @@ import { parse } from '../core/parser';
 import { lookupOwner, parsePoolTagFile, parseReportSpec, renderReports, type PoolTagDatabase } from '../core/reports';
 import { runnableErrors, simulate, SimulationError, type SimulationOptions } from '../core/simulator';
 import { CliError, readTextFile, type Command } from './io';
+import { scanOptions } from './options';
 
 export const SIMULATE_USAGE = `usage: poolscope simulate <file.drvm> [options]
 
@@ -82,94 +83,72 @@ export function parseSimulateArguments(args: readonly string[]): SimulateArgumen
     pooltag: undefined,
     help: false,
   };
-  let onlyFiles = false;
-  const positional = (arg: string): void => {
-    if (out.file !== undefined) throw usageError(`one script at a time ('${out.file}' and '${arg}' given)`);
-    out.file = arg;
-  };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (onlyFiles || !arg.startsWith('--') || arg === '-') {
-      if (!onlyFiles && arg.startsWith('-') && arg !== '-' && arg !== '-h') throw usageError(`unknown option '${arg}'`);
-      if (arg === '-h' && !onlyFiles) {
-        out.help = true;
-        continue;
-      }
-      positional(arg);
-      continue;
-    }
-    if (arg === '--') {
-      onlyFiles = true;
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = eq >= 0 ? arg.slice(0, eq) : arg;
-    const inline = eq >= 0 ? arg.slice(eq + 1) : undefined;
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const next = args[i + 1];
-      if (next === undefined) throw usageError(`${name} needs a value`);
-      i++;
-      return next;
-    };
-    const flag = (): void => {
-      if (inline !== undefined) throw usageError(`${name} takes no value`);
-    };
-    switch (name) {
-      case '--help':
-        out.help = true;
-        break;
-      case '--scenario':
-        out.scenario = value();
-        break;
-      case '--seed': {
-        const v = value();
-        if (!/^\d+$/.test(v) || Number(v) > 0xffffffff) throw usageError(`--seed needs a whole number from 0 to 4294967295, not '${v}'`);
-        out.seed = Number(v);
-        break;
-      }
-      case '--hit-tag': {
-        const v = value();
-        const t = normalizeHitTag(v);
-        if ('error' in t) throw usageError(`invalid --hit-tag: ${t.error}`);
-        out.hitTag = t.tag;
-        break;
-      }
-      case '--low-resources': {
-        const v = value().replace(/%$/, '');
-        const p = Number(v);
-        if (!/^\d+(\.\d+)?$/.test(v) || !(p >= 0 && p <= 100)) {
-          throw usageError(`--low-resources needs a percentage from 0 to 100, not '${v}'`);
+  scanOptions(args, {
+    usageError,
+    // `-h` is the only short option; `-x` and `-h=1` are unknown options, named whole.
+    splitShortOptions: false,
+    unknownOption: 'name',
+    positional: (arg) => {
+      if (out.file !== undefined) throw usageError(`one script at a time ('${out.file}' and '${arg}' given)`);
+      out.file = arg;
+    },
+    option: (name, value, flag) => {
+      switch (name) {
+        case '--help':
+        case '-h':
+          out.help = true;
+          return true;
+        case '--scenario':
+          out.scenario = value();
+          return true;
+        case '--seed': {
+          const v = value();
+          if (!/^\d+$/.test(v) || Number(v) > 0xffffffff) throw usageError(`--seed needs a whole number from 0 to 4294967295, not '${v}'`);
+          out.seed = Number(v);
+          return true;
         }
-        out.lowResources = p;
-        break;
-      }
-      case '--continue-on-bugcheck':
-        flag();
-        out.continueOnBugcheck = true;
-        break;
-      case '--max-steps': {
-        const v = value();
-        if (!/^\d+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v))) {
-          throw usageError(`--max-steps needs a positive whole number, not '${v}'`);
+        case '--hit-tag': {
+          const t = normalizeHitTag(value());
+          if ('error' in t) throw usageError(`invalid --hit-tag: ${t.error}`);
+          out.hitTag = t.tag;
+          return true;
         }
-        out.maxSteps = Number(v);
-        break;
+        case '--low-resources': {
+          const v = value().replace(/%$/, '');
+          const p = Number(v);
+          if (!/^\d+(\.\d+)?$/.test(v) || !(p >= 0 && p <= 100)) {
+            throw usageError(`--low-resources needs a percentage from 0 to 100, not '${v}'`);
+          }
+          out.lowResources = p;
+          return true;
+        }
+        case '--continue-on-bugcheck':
+          flag();
+          out.continueOnBugcheck = true;
+          return true;
+        case '--max-steps': {
+          const v = value();
+          if (!/^\d+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v))) {
+            throw usageError(`--max-steps needs a positive whole number, not '${v}'`);
+          }
+          out.maxSteps = Number(v);
+          return true;
+        }
+        case '--json':
+          flag();
+          out.json = true;
+          return true;
+        case '--report':
+          out.reports.push(value());
+          return true;
+        case '--pooltag':
+          out.pooltag = value();
+          return true;
+        default:
+          return false;
       }
-      case '--json':
-        flag();
-        out.json = true;
-        break;
-      case '--report':
-        out.reports.push(value());
-        break;
-      case '--pooltag':
-        out.pooltag = value();
-        break;
-      default:
-        throw usageError(`unknown option '${name}'`);
-    }
-  }
+    },
+  });
   return out;
 }
 
