@@ -216,3 +216,18 @@ test('a script with no scenario: exit 2, one line naming file and line (the end 
   assert.equal(r.stdout, '');
   assert.equal(r.stderr, `poolscope simulate: ${file}:3: the script has no scenario to run\n`);
 });
+
+test('bytes that are not UTF-8 are decoded with replacement characters, not refused; recursion past 256 is exit 2 naming file:line', () => {
+  const file = join(dir, 'latin1.drvm');
+  writeFileSync(file, Buffer.concat([Buffer.from('driver "Caf'), Buffer.from([0xe9, 0xff]), Buffer.from('.sys";\nentry E { }\nscenario s { load; }\n')]));
+  const r = poolscope('simulate', file, '--json');
+  assert.equal(r.code, 0);
+  assert.equal(r.stderr, '');
+  assert.equal(JSON.parse(r.stdout).driver, 'Caf\uFFFD\uFFFD.sys');
+
+  const deep = script('deep.drvm', 'routine R { R(); }\nentry E {\n    R();\n}\nscenario s { load; }\n');
+  const d = poolscope('simulate', deep);
+  assert.equal(d.code, 2);
+  assert.equal(d.stdout, '');
+  assert.equal(d.stderr, `poolscope simulate: helper recursion deeper than 256 calls at ${deep}:1\n`);
+});

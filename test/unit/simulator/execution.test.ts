@@ -287,3 +287,49 @@ scenario s { load; }
   assert.deepEqual(rows, { 'Abc ': [1, 0, 0, 0], 'None': [0, 0, 1, 8], 'Quo ': [1, 16, 0, 0], 'Two ': [0, 0, 1, 32] });
   assert.deepEqual(r.quota, [{ process: 'System', nonPaged: 16, paged: 0 }]);
 });
+
+test('system frames per routine kind: load, irp, dpc, workitem step, IoQueueWorkItem, ExQueueWorkItem, completion, call, unload', () => {
+  const r = run(`driver "St.sys";
+global w1, x1;
+routine H { p = ExAllocatePoolWithTag(NonPagedPool, 16, 'Hit '); ExFreePool(p); }
+completion C(irp) { H(); IoFreeIrp(irp); }
+workitem W(w) { H(); if (w != NULL) IoFreeWorkItem(w); }
+workitem X(p) { H(); ExFreePool(p); }
+dpc D { H(); }
+entry E {
+  H();
+  w1 = IoAllocateWorkItem();
+  IoQueueWorkItem(w1, W);
+  x1 = ExAllocatePoolWithTag(NonPagedPool, 32, 'Xwi ');
+  ExQueueWorkItem(x1, X);
+}
+dispatch IRP_MJ_DEVICE_CONTROL Ioctl {
+  j = IoAllocateIrp(1);
+  IoSetCompletionRoutineEx(j, C);
+  IoCallDriver(j);
+}
+routine CB { H(); }
+unload U { H(); }
+scenario s {
+  hittag 'Hit ';
+  load;
+  process "app.exe" { irp IRP_MJ_DEVICE_CONTROL; call CB; }
+  workitem W;
+  dpc D;
+  unload;
+}
+`);
+  assert.equal(r.bugcheck, null);
+  const allocs = r.hits.filter((h) => h.event === 'alloc').map((h) => frames(h.stack).slice(1));
+  assert.deepEqual(allocs, [
+    ['St!H:3', 'St!E:9', 'nt!IopLoadDriver'],
+    ['St!H:3', 'St!W:5', 'nt!IopProcessWorkItem', 'nt!ExpWorkerThread'],
+    ['St!H:3', 'St!X:6', 'nt!ExpWorkerThread'],
+    ['St!H:3', 'St!C:4', 'nt!IofCompleteRequest', 'St!Ioctl:18', 'nt!IofCallDriver', 'nt!NtDeviceIoControlFile'],
+    ['St!H:3', 'St!CB:20'],
+    ['St!H:3', 'St!W:5', 'nt!IopProcessWorkItem', 'nt!ExpWorkerThread'],
+    ['St!H:3', 'St!D:7', 'nt!KiExecuteAllDpcs', 'nt!KiRetireDpcList'],
+    ['St!H:3', 'St!U:21', 'nt!IopUnloadDriver'],
+  ]);
+  assert.ok(r.hits.every((h) => h.stack[0].frame === (h.event === 'alloc' ? 'nt!ExAllocatePoolWithTag' : 'nt!ExFreePool')));
+});
