@@ -112,12 +112,14 @@ export async function run(): Promise<void> {
       const warmup = WARMUP_EDITS;
       const rounds = (size >= 50000 ? 15 : 30) + warmup;
       const warm: number[] = [];
+      let peakRss = 0;
       for (let r = 0; r < rounds; r++) {
         const digit = String(r % 10);
         const start = performance.now();
         const version = await client.change(uri, [{ range: { start: { line: editLine, character: col }, end: { line: editLine, character: col + 1 } }, text: digit }]);
         const validated = client.waitFor<ValidatedParams>(ValidatedNotification.method, (p) => p.uri === uri && p.version === version, 120000);
         await client.diagnosticsFor(uri, version, 120000);
+        if (size >= 50000) peakRss = Math.max(peakRss, (await client.connection.sendRequest(ServerStatusRequest, undefined)).rssBytes);
         if (r < warmup) {
           warm.push(performance.now() - start);
           await validated;
@@ -186,7 +188,7 @@ export async function run(): Promise<void> {
         }
         const mb = (n: number): string => (n / 1048576).toFixed(0);
         console.log(
-          `server RSS with the ${lineCount}-line script open: ${mb(busy.rssBytes)} MB with the analysis worker alive, ` +
+          `server RSS with the ${lineCount}-line script open: highest sampled after each edit ${mb(peakRss)} MB; ${mb(busy.rssBytes)} MB with the analysis worker alive, ` +
             `${mb(idleRss)} MB idle (worker released: ${!idle.analysisWorkerAlive}; main-thread heap ${mb(idle.heapUsedBytes)} MB); ` +
             `target < 300 MB. Analyses cancelled by a newer edit: ${idle.analysisRestarts}`,
         );
