@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { pathToFileURL } from 'node:url';
 import { CancellationTokenSource, DidChangeConfigurationNotification, DiagnosticSeverity, HoverRequest, ReferencesRequest, type Diagnostic } from 'vscode-languageserver-protocol/node';
 import { LEAKY_TEXT, LEAKY_URI, positionOf, ROOT, TestClient, withTimeout } from './client';
-import { ServerStatusRequest, ValidatedNotification, type ValidatedParams } from '../../server/src/protocol';
+import { ListScenariosRequest, ServerStatusRequest, ValidatedNotification, type ValidatedParams } from '../../server/src/protocol';
 
 const pairs = (ds: Diagnostic[]): string[] => ds.map((d) => `${d.code}@${d.range.start.line}`).sort();
 
@@ -241,5 +241,30 @@ describe('diagnostics debounce: leading and trailing edge', () => {
     assert.equal(last.version, 4);
     assert.deepEqual(published(uri), [1, 2, 4], `version ${v3} of the burst is never analysed`);
     await client.close(uri);
+  });
+});
+
+describe('settings changed while analyses wait', () => {
+  let client: TestClient;
+  before(async () => {
+    ({ client } = await TestClient.start());
+  });
+  after(async () => client.stop());
+
+  test('a request waiting for a model gets the one made with the new settings, not an empty answer', async () => {
+    const { generateScript } = await import('../../bench/lsp.bench');
+    const text = generateScript(15000);
+    // Three large documents at once: both workers are busy and the third one's analysis waits
+    // in the queue, where the settings change replaces it by another analysis of that version.
+    const uris = ['a', 'b', 'c'].map((n) => pathToFileURL(`${ROOT}/test/lsp/fixtures-settings-${n}.drvm`).href);
+    for (const uri of uris) await client.open(uri, text);
+    const scenarios = client.connection.sendRequest(ListScenariosRequest, { uri: uris[2] });
+    client.settings = { rules: { 'shared-tag': 'off' } };
+    await client.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+    assert.deepEqual(
+      (await scenarios).map((s) => s.name),
+      ['bench'],
+    );
+    for (const uri of uris) await client.close(uri);
   });
 });

@@ -38,7 +38,8 @@ export class Validator {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly records = new Map<string, ValidationRecord>();
   /** The analysis in flight per document: its version and its promise (shared by callers). */
-  private readonly inflight = new Map<string, { version: number; promise: Promise<DocumentModel | undefined> }>();
+  private readonly inflight = new Map<string, { id: number; version: number; promise: Promise<DocumentModel | undefined> }>();
+  private runIds = 0;
 
   /** When each document last changed (performance.now()), for the leading edge of the debounce. */
   private readonly lastEdit = new Map<string, number>();
@@ -125,15 +126,16 @@ export class Validator {
     }
     const version = doc.version;
     const waiters = this.waiting.get(uri);
-    const promise = this.run(uri, version).finally(() => {
+    const id = ++this.runIds;
+    const promise = this.run(uri, version, id).finally(() => {
       if (this.inflight.get(uri)?.promise === promise) this.inflight.delete(uri);
     });
-    this.inflight.set(uri, { version, promise });
+    this.inflight.set(uri, { id, version, promise });
     if (waiters) void promise.then((m) => this.release(uri, m));
     return promise;
   }
 
-  private async run(uri: string, version: number): Promise<DocumentModel | undefined> {
+  private async run(uri: string, version: number, id: number): Promise<DocumentModel | undefined> {
     const settings = await this.settings.get(uri);
     const doc = this.workspace.get(uri);
     // Settings came back asynchronously: a newer edit (or a close) makes this run obsolete.
@@ -144,7 +146,12 @@ export class Validator {
         this.publishFindings(uri, version, f),
       );
     } catch (e) {
-      if (e instanceof Superseded) return undefined;
+      if (e instanceof Superseded) {
+        // Replaced by another analysis of this very version (the settings changed): whoever
+        // waits for this one gets that one's model.
+        const again = this.inflight.get(uri);
+        return again && again.version === version && again.id !== id ? again.promise : undefined;
+      }
       this.connection.console.error(`poolscope: analysis of ${uri} failed: ${(e as Error)?.message ?? String(e)}`);
       return undefined;
     }
