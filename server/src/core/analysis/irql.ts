@@ -408,8 +408,8 @@ class ProgramAnalysis {
   private readonly starters = new Map<Routine, Call[]>();
   /** Phase 1: routines whose inputs grew since their last walk. */
   private readonly dirty = new Set<Routine>();
-  /** Phase 1: `g:name` / `l:name` → the routines that read that global or list. */
-  private readonly readers = new Map<string, Set<Routine>>();
+  /** Phase 1: for the globals map and the lists map, name → the routines that read it. */
+  private readonly readers = new Map<Map<string, ReadonlySet<AllocationSite>>, Map<string, Set<Routine>>>();
 
   // Per-walk (phase 2) recording.
   private recording: Map<Call, CallInContext> | undefined;
@@ -658,7 +658,7 @@ class ProgramAnalysis {
         const loopVar = s.variable.name;
         return this.loop(state, (st) => {
           const inner = cloneState(st);
-          inner.env = inner.env.with(loopVar, this.readList(s.list.name));
+          inner.env = inner.env.with(loopVar, this.read(this.lists, s.list.name));
           return this.walkStatement(s.body, inner);
         });
       }
@@ -731,10 +731,7 @@ class ProgramAnalysis {
   }
 
   private lookup(name: string, state: FlowState): ReadonlySet<AllocationSite> {
-    if (this.isGlobal(name)) {
-      this.noteRead(`g:${name}`);
-      return this.globals.get(name) ?? EMPTY;
-    }
+    if (this.isGlobal(name)) return this.read(this.globals, name);
     return state.env.get(name) ?? EMPTY;
   }
 
@@ -751,10 +748,6 @@ class ProgramAnalysis {
    * have given it anyway.
    */
   private addTo(map: Map<string, ReadonlySet<AllocationSite>>, key: string, value: ReadonlySet<AllocationSite>): void {
-    this.grow(map, key, value, map === this.lists ? `l:${key}` : `g:${key}`);
-  }
-
-  private grow(map: Map<string, ReadonlySet<AllocationSite>>, key: string, value: ReadonlySet<AllocationSite>, readKey: string): void {
     if (value.size === 0) return;
     let owned = this.ownedSets.get(map)?.get(key);
     if (!owned) {
@@ -766,19 +759,22 @@ class ProgramAnalysis {
     }
     const size = owned.size;
     for (const site of value) owned.add(site);
-    if (owned.size !== size) for (const r of this.readers.get(readKey) ?? []) this.dirty.add(r);
+    if (owned.size !== size) for (const r of this.readers.get(map)?.get(key) ?? []) this.dirty.add(r);
   }
 
-  private readList(name: string): ReadonlySet<AllocationSite> {
-    this.noteRead(`l:${name}`);
-    return this.lists.get(name) ?? EMPTY;
-  }
-
-  /** Records that the routine being walked reads a global or list (`g:` / `l:` + name). */
-  private noteRead(readKey: string): void {
-    let set = this.readers.get(readKey);
-    if (!set) this.readers.set(readKey, (set = new Set()));
-    set.add(this.currentRoutine);
+  /**
+   * What a global or list may hold; in phase 1 (no recording), also notes that the routine being
+   * walked reads it, so it is walked again when that grows.
+   */
+  private read(map: Map<string, ReadonlySet<AllocationSite>>, name: string): ReadonlySet<AllocationSite> {
+    if (!this.recording) {
+      let byName = this.readers.get(map);
+      if (!byName) this.readers.set(map, (byName = new Map()));
+      let routines = byName.get(name);
+      if (!routines) byName.set(name, (routines = new Set()));
+      routines.add(this.currentRoutine);
+    }
+    return map.get(name) ?? EMPTY;
   }
 
   /** The sets of globals and lists that addTo created and may grow in place. */
@@ -806,7 +802,7 @@ class ProgramAnalysis {
         return site ? new Set([site]) : EMPTY;
       }
       case 'pop':
-        return this.readList(e.list.name);
+        return this.read(this.lists, e.list.name);
       case 'identifier':
         return this.lookup(e.name, state);
       default:
