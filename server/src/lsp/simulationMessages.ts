@@ -5,6 +5,7 @@
 import type { ConfiguredSeverity } from '../core/diagnostics';
 import type { SimulationResult } from '../core/simulator/result';
 import type { DocumentModel } from './services/model';
+import type { findingsOf } from './services/analysis';
 
 export interface SimulationJob {
   text: string;
@@ -37,11 +38,7 @@ export interface AnalysisJob {
 }
 
 /** What a document's analysis found: posted first, so diagnostics are published before the model is built. */
-export interface AnalysisFindings {
-  diagnostics: DocumentModel['diagnostics'];
-  internalErrors?: DocumentModel['internalErrors'];
-  durationMs: number;
-}
+export type AnalysisFindings = ReturnType<typeof findingsOf>;
 
 /**
  * The worker answers each job with its findings, then with the model for every other request

@@ -7,7 +7,7 @@
  * The server terminates the thread to cancel either, so nothing here needs to clean up.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { analyze } from './services/analysis';
+import { analyze, findingsOf } from './services/analysis';
 import { parse } from '../core/parser';
 import { check } from '../core/checker';
 import { runnableErrors, simulate, SimulationError } from '../core/simulator/index';
@@ -104,8 +104,7 @@ function serveAnalyses(skipModel: Int32Array | undefined): void {
     try {
       const analysis = analyze(job.text, job.version, { file: job.uri, rules: job.rules, usedTags: new Set(job.usedTags) }, () => performance.now());
       // The findings go first: the server publishes them while the model is built and sent.
-      const { diagnostics, internalErrors, durationMs } = analysis;
-      reply({ id: job.id, findings: { diagnostics, durationMs, ...(internalErrors ? { internalErrors } : {}) } });
+      reply({ id: job.id, findings: findingsOf(analysis) });
       waiting = { job, analysis, timer: setTimeout(finish, MODEL_DELAY_MS) };
     } catch (e) {
       reply({ id: job.id, error: (e as Error)?.stack ?? String(e) });

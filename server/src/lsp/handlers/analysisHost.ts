@@ -7,7 +7,7 @@
  *   not hold up the diagnostics of another. At most one analysis per document runs its rules
  *   at a time; only the latest version of a document waits in the queue.
  * - A worker posts its findings first, then builds and posts the document model. Once the
- *   findings are out, a document under OVERLAP_MAX_CHARS may start its next version in another
+ *   findings are out, a document under LARGE_DOCUMENT_CHARS may start its next version in another
  *   worker while that model is being built; when a newer version is waiting, the host raises
  *   the slot's `skipModel` flag (shared memory, read by the worker between the two steps) and
  *   the worker skips the model nobody would read.
@@ -15,7 +15,7 @@
  *   collects before the heap balloons; a worker that runs out of memory is restarted with
  *   twice the heap and the analysis retried, so no diagnostics are lost.
  * - A job made stale by a newer edit is dropped if it has not started; if it is running its
- *   rules and the document is one whose analyses are slow, its workers are terminated and
+ *   rules and the document is one whose analyses are slow, its worker is terminated and
  *   restarted — the analysis is really cancelled, not left to finish work nobody will read.
  * - After a large document, an idle worker is stopped, so its heap goes back to the system.
  *
@@ -26,7 +26,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ConfiguredSeverity } from '../../core/diagnostics';
-import { analyze } from '../services/analysis';
+import { analyze, findingsOf } from '../services/analysis';
 import { buildModel, type DocumentModel } from '../services/model';
 import type { AnalysisFindings, AnalysisJob, AnalysisReply } from '../simulationMessages';
 
@@ -70,19 +70,15 @@ interface Slot {
 /** A running analysis of a document that took longer than this is cancelled by terminating the worker. */
 const RESTART_THRESHOLD_MS = 150;
 /**
- * After analysing a document this large, an idle worker is stopped after IDLE_RELEASE_MS: its
- * heap (the syntax tree and the rules' working set, tens of MB at 50k lines) goes back to the
- * system. Restarting costs ~50 ms, nothing next to the analysis of such a file.
+ * A document this large (~12k lines) is analysed with memory in mind, where its syntax tree and
+ * the rules' working set are tens of MB:
+ * - its worker runs with a heap limit (defaultHeapLimitMb), and the other idle worker is stopped;
+ * - its next version waits for the previous model (two trees at once would double the memory);
+ * - afterwards, an idle worker is stopped after IDLE_RELEASE_MS, so its heap goes back to the
+ *   system. Restarting costs ~50 ms, nothing next to the analysis of such a file.
  */
-const IDLE_RELEASE_CHARS = 256 * 1024;
+const LARGE_DOCUMENT_CHARS = 256 * 1024;
 const IDLE_RELEASE_MS = 1000;
-/**
- * Below this size a document's next version may start while its previous model is being built.
- * Above it, one analysis at a time: two syntax trees of a very large document would double the memory.
- */
-const OVERLAP_MAX_CHARS = 256 * 1024;
-/** Documents from this size on are analysed by a worker with a heap limit. */
-const HEAP_LIMIT_MIN_CHARS = 256 * 1024;
 /** A worker that runs out of memory is restarted with twice the heap, up to this many times the first. */
 const MAX_HEAP_BOOST = 8;
 
@@ -96,7 +92,7 @@ const MAX_HEAP_BOOST = 8;
  * with twice the heap.
  */
 export function defaultHeapLimitMb(chars: number): number {
-  if (chars < HEAP_LIMIT_MIN_CHARS) return 0;
+  if (chars < LARGE_DOCUMENT_CHARS) return 0;
   return Math.max(128, Math.ceil((64 + (96 * chars) / 1048576) / 32) * 32);
 }
 
@@ -166,7 +162,8 @@ export class AnalysisHost {
         if (run.job.uri !== uri || run.job.version >= version) continue;
         // Its model is no longer wanted — unless the document has none yet: hover and completion
         // look names up in a model of any version, so the first one is always built.
-        if (this.modelled.has(uri)) for (const slot of this.slotsOf(run)) Atomics.store(slot.skipModel, 0, slot.running!.id);
+        const slot = this.slotOf(run)!;
+        if (this.modelled.has(uri)) Atomics.store(slot.skipModel, 0, slot.running!.id);
         // Still running its rules, and slow: cancel it. Once its findings are out, only the
         // model is being built — that costs little, and killing a worker then would make the
         // next analysis pay for a cold start.
@@ -194,27 +191,25 @@ export class AnalysisHost {
 
   private inProcess(job: Run['job'], onFindings: ((f: AnalysisFindings) => void) | undefined): DocumentModel {
     const analysis = analyze(job.text, job.version, { file: job.uri, rules: job.rules, usedTags: new Set(job.usedTags) }, () => performance.now());
-    onFindings?.({ diagnostics: analysis.diagnostics, durationMs: analysis.durationMs, ...(analysis.internalErrors ? { internalErrors: analysis.internalErrors } : {}) });
+    onFindings?.(findingsOf(analysis));
     return buildModel(job.uri, analysis);
   }
 
   private runningRuns(): Run[] {
-    return [...new Set(this.slots.flatMap((s) => (s.running ? [s.running.run] : [])))];
+    return this.slots.flatMap((s) => (s.running ? [s.running.run] : []));
   }
 
-  private slotsOf(run: Run): Slot[] {
-    return this.slots.filter((s) => s.running?.run === run);
+  private slotOf(run: Run): Slot | undefined {
+    return this.slots.find((s) => s.running?.run === run);
   }
 
   /** Stops a run by terminating its worker. */
   private cancel(run: Run): void {
-    const slots = this.slotsOf(run);
-    if (slots.length === 0) return;
+    const slot = this.slotOf(run);
+    if (!slot) return;
     this.restarts++;
-    for (const slot of slots) {
-      slot.running = undefined;
-      this.stopWorker(slot);
-    }
+    slot.running = undefined;
+    this.stopWorker(slot);
     this.fail(run, new Superseded());
   }
 
@@ -264,7 +259,8 @@ export class AnalysisHost {
   private ensureWorker(slot: Slot, heapLimitMb: number): Worker {
     // A worker started with another kind of heap is restarted with the one this job needs: no
     // limit (0) for a small document, at least `heapLimitMb` for a large one.
-    if (slot.worker && (heapLimitMb === 0 ? slot.heapLimitMb !== 0 : slot.heapLimitMb === 0 || slot.heapLimitMb < heapLimitMb)) this.stopWorker(slot);
+    const fits = heapLimitMb === 0 ? slot.heapLimitMb === 0 : slot.heapLimitMb >= heapLimitMb;
+    if (slot.worker && !fits) this.stopWorker(slot);
     if (slot.worker) return slot.worker;
     Atomics.store(slot.skipModel, 0, 0);
     slot.heapLimitMb = heapLimitMb;
@@ -311,10 +307,6 @@ export class AnalysisHost {
 
   /** A worker ran out of memory on `run`: start it over (unless a newer version waits) with twice the heap. */
   private retryWithMoreHeap(run: Run): void {
-    for (const other of this.slotsOf(run)) {
-      other.running = undefined;
-      this.stopWorker(other);
-    }
     if (run.settled) return;
     if (this.queue.has(run.job.uri)) {
       this.fail(run, new Superseded());
@@ -346,7 +338,7 @@ export class AnalysisHost {
     for (;;) {
       // A document is busy while an analysis of it runs its rules. Once the findings of a small
       // document are out, its next version may start while the model is being built.
-      const busy = new Set(this.runningRuns().flatMap((r) => (r.findings && r.job.text.length < OVERLAP_MAX_CHARS ? [] : [r.job.uri])));
+      const busy = new Set(this.runningRuns().flatMap((r) => (r.findings && r.job.text.length < LARGE_DOCUMENT_CHARS ? [] : [r.job.uri])));
       const next = [...this.queue.values()].find((r) => !busy.has(r.job.uri));
       const idle = this.slots.filter((s) => !s.running);
       // The worker that analysed the previous version, if it only waits to build that model:
@@ -367,12 +359,12 @@ export class AnalysisHost {
       }
       this.start(idle[0], next);
       // A large document runs alone: the other idle workers give their heaps back meanwhile.
-      if (next.job.text.length >= IDLE_RELEASE_CHARS) for (const slot of idle.slice(1)) this.stopWorker(slot);
+      if (next.job.text.length >= LARGE_DOCUMENT_CHARS) for (const slot of idle.slice(1)) this.stopWorker(slot);
     }
   }
 
   private scheduleIdleRelease(slot: Slot): void {
-    if (!slot.worker || slot.lastJobChars < IDLE_RELEASE_CHARS || slot.idleTimer) return;
+    if (!slot.worker || slot.lastJobChars < LARGE_DOCUMENT_CHARS || slot.idleTimer) return;
     slot.idleTimer = setTimeout(() => {
       slot.idleTimer = undefined;
       if (!slot.running) this.stopWorker(slot);

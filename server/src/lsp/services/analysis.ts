@@ -42,3 +42,9 @@ export function analyze(text: string, version: number, options: AnalysisOptions,
   const { script, symbols, diagnostics, internalErrors } = runCore(text, options);
   return { version, text, script, symbols, diagnostics, durationMs: now() - started, ...(internalErrors ? { internalErrors } : {}) };
 }
+
+/** What a worker posts before the model: the findings and their timing, nothing else of the analysis. */
+export function findingsOf(analysis: Analysis): Pick<Analysis, 'diagnostics' | 'durationMs' | 'internalErrors'> {
+  const { diagnostics, durationMs, internalErrors } = analysis;
+  return { diagnostics, durationMs, ...(internalErrors ? { internalErrors } : {}) };
+}
