@@ -2,10 +2,9 @@
  * Push diagnostics, debounced per URI and tied to document versions.
  *
  * - Debounced on both edges: an edit that comes after a quiet spell (no edit for the debounce
- *   time) is analysed at once; an edit that follows
- *   another within the debounce time (re)starts the document's timer, so only the last edit of
- *   a burst is analysed. Analyses run in the analysis worker (handlers/analysisHost.ts), never
- *   on the main thread.
+ *   time) is analysed at once; an edit that follows another within the debounce time
+ *   (re)starts the document's timer, so only the last edit of a burst is analysed. Analyses run
+ *   in the analysis worker (handlers/analysisHost.ts), never on the main thread.
  * - Diagnostics are published as soon as the worker's rules are done; the document model for
  *   every other request (outline, references, tokens …) follows in a second message.
  * - A result is published only if the document is still at the version analysed, with that
