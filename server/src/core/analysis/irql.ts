@@ -197,6 +197,69 @@ export { forEachCall };
 
 // ---------------------------------------------------------------- the walk
 
+const loopScoped = new WeakMap<Routine, ReadonlySet<string>>();
+
+/**
+ * The `foreach` variables of a routine that are read only inside a `foreach` over that same
+ * variable: never assigned, never a parameter, never mentioned by a broken statement, and no
+ * `foreach` over one nested inside another over the same name. Whatever such a variable holds
+ * outside its loops is never read.
+ */
+export function loopScopedVariables(r: Routine): ReadonlySet<string> {
+  let found = loopScoped.get(r);
+  if (found) return found;
+  const candidates = new Set<string>();
+  const excluded = new Set<string>(r.params.map((p) => p.name));
+  const visit = (st: Statement, bound: ReadonlySet<string>): void => {
+    const read = (name: string): void => {
+      if (!bound.has(name)) excluded.add(name);
+    };
+    const readCall = (call: Call): void => {
+      for (const a of call.args) if (a.type === 'identifier') read(a.name);
+    };
+    switch (st.type) {
+      case 'block':
+        for (const x of st.statements) visit(x, bound);
+        return;
+      case 'foreach': {
+        const v = st.variable.name;
+        candidates.add(v);
+        if (bound.has(v)) excluded.add(v);
+        visit(st.body, new Set([...bound, v]));
+        return;
+      }
+      case 'repeat':
+        visit(st.body, bound);
+        return;
+      case 'if':
+        visit(st.then, bound);
+        if (st.else) visit(st.else, bound);
+        return;
+      case 'assign':
+        excluded.add(st.target.name);
+        if (st.value.type === 'identifier') read(st.value.name);
+        else if (st.value.type === 'call') readCall(st.value);
+        return;
+      case 'callStatement':
+        readCall(st.call);
+        return;
+      case 'push':
+        read(st.value.name);
+        return;
+      case 'error':
+        if (st.assigns) excluded.add(st.assigns.name);
+        for (const n of st.names ?? []) excluded.add(n);
+        return;
+      default:
+        return;
+    }
+  };
+  visit(r.body, new Set());
+  found = new Set([...candidates].filter((v) => !excluded.has(v)));
+  loopScoped.set(r, found);
+  return found;
+}
+
 /** A spin lock held at a point: its name and the KeAcquireSpinLock call (in `routine`). */
 export interface HeldLock {
   name: string;
@@ -338,9 +401,12 @@ function sameEnv(a: Env, b: Env): boolean {
   return true;
 }
 
-/** Abstract state at a program point; `irql` empty = unreachable. */
+/**
+ * Abstract state at a program point; `irql` empty = unreachable. The `irql` map is never changed
+ * once built (a new state gets a new map), so states can share it.
+ */
 interface FlowState {
-  irql: Map<string, IrqlState>;
+  irql: ReadonlyMap<string, IrqlState>;
   env: Env;
 }
 
@@ -349,7 +415,7 @@ function emptyState(): FlowState {
 }
 
 function cloneState(s: FlowState): FlowState {
-  return { irql: new Map(s.irql), env: s.env };
+  return { irql: s.irql, env: s.env };
 }
 
 function union<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): ReadonlySet<T> {
@@ -371,7 +437,21 @@ function isSubset<T>(small: ReadonlySet<T>, big: ReadonlySet<T>): boolean {
 function join(a: FlowState, b: FlowState): FlowState {
   if (a.irql.size === 0) return b;
   if (b.irql.size === 0) return a;
-  return { irql: collectIrqlStates([...a.irql.values(), ...b.irql.values()]), env: joinEnv(a.env, b.env) };
+  return { irql: joinIrql(a.irql, b.irql), env: joinEnv(a.env, b.env) };
+}
+
+/**
+ * The IRQL situations of either map, `a`'s first (the order decides which cause a message
+ * names); `a` itself when it already holds every situation of `b`.
+ */
+function joinIrql(a: ReadonlyMap<string, IrqlState>, b: ReadonlyMap<string, IrqlState>): ReadonlyMap<string, IrqlState> {
+  if (a === b || (b.size <= a.size && keysWithin(b, a))) return a;
+  return collectIrqlStates([...a.values(), ...b.values()]);
+}
+
+function keysWithin(small: ReadonlyMap<string, unknown>, big: ReadonlyMap<string, unknown>): boolean {
+  for (const k of small.keys()) if (!big.has(k)) return false;
+  return true;
 }
 
 function sameState(a: FlowState, b: FlowState): boolean {
@@ -656,10 +736,17 @@ class ProgramAnalysis {
       }
       case 'foreach': {
         const loopVar = s.variable.name;
+        const before = state.env.get(loopVar) ?? EMPTY;
+        const scoped = loopScopedVariables(this.currentRoutine).has(loopVar);
         return this.loop(state, (st) => {
           const inner = cloneState(st);
           inner.env = inner.env.with(loopVar, this.read(this.lists, s.list.name));
-          return this.walkStatement(s.body, inner);
+          const out = this.walkStatement(s.body, inner);
+          // Nothing reads a loop-scoped variable outside its loop: keep its value from before,
+          // rather than joining every list it ever walked (an unload routine with a hundred
+          // `foreach p in …` loops would otherwise build ever larger sets for `p`).
+          if (scoped && out.irql.size > 0) out.env = out.env.with(loopVar, before);
+          return out;
         });
       }
       case 'repeat':
@@ -799,7 +886,7 @@ class ProgramAnalysis {
       case 'call': {
         this.visitCall(e, state);
         const site = this.siteByCall.get(e);
-        return site ? new Set([site]) : EMPTY;
+        return site ? this.only(site) : EMPTY;
       }
       case 'pop':
         return this.read(this.lists, e.list.name);
@@ -808,6 +895,15 @@ class ProgramAnalysis {
       default:
         return EMPTY;
     }
+  }
+
+  /** `{site}`, one set per site (sets handed around are never changed: see addTo, addToParam). */
+  private readonly singletons = new Map<AllocationSite, ReadonlySet<AllocationSite>>();
+
+  private only(site: AllocationSite): ReadonlySet<AllocationSite> {
+    let set = this.singletons.get(site);
+    if (!set) this.singletons.set(site, (set = new Set([site])));
+    return set;
   }
 
   private argSites(call: Call, state: FlowState): ReadonlySet<AllocationSite>[] {
@@ -886,7 +982,14 @@ class ProgramAnalysis {
   }
 
   private mapIrql(state: FlowState, f: (s: IrqlState) => IrqlState): void {
-    state.irql = collectIrqlStates([...state.irql.values()].map(f));
+    let changed = false;
+    const mapped: IrqlState[] = [];
+    for (const s of state.irql.values()) {
+      const t = f(s);
+      if (t !== s) changed = true;
+      mapped.push(t);
+    }
+    if (changed) state.irql = collectIrqlStates(mapped);
   }
 
 
