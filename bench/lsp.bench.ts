@@ -92,7 +92,8 @@ export async function run(): Promise<void> {
     console.log('');
     console.log('  lines   open→diag | warm-up max | edit→diag p50    p95 | analysis p95 | burst→diag p50 | hover p50    p95 | compl p50    p95 | hover during validation max');
 
-    for (const size of [1000, 10000, 50000]) {
+    const sizes = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(",").map(Number) : [1000, 10000, 50000];
+    for (const size of sizes) {
       const text = generateScript(size);
       const lineCount = text.split('\n').length;
       const uri = pathToFileURL(`/bench/lsp-${size}.drvm`).href;

@@ -67,6 +67,13 @@ export class Token {
   }
 }
 
+/** Where a lexer starts when it does not start at the beginning of the text. */
+export interface LexStart {
+  offset: number;
+  line: number;
+  lineStartOffset: number;
+}
+
 export interface LexResult {
   tokens: Token[];
   comments: Comment[];
@@ -175,8 +182,21 @@ export class Lexer {
   private atLineStart = true;
   private readonly n: number;
 
-  constructor(private readonly text: string) {
+  /**
+   * `start`: lex from the middle of a text (an incremental parse resuming after a declaration
+   * it keeps): the offset, its line, and where that line starts. The default is the beginning.
+   */
+  constructor(
+    private readonly text: string,
+    start?: LexStart,
+  ) {
     this.n = text.length;
+    if (start && start.offset > 0) {
+      this.i = start.offset;
+      this.line = start.line;
+      this.lineStartOffset = start.lineStartOffset;
+      this.atLineStart = start.offset === start.lineStartOffset;
+    }
   }
 
   private pos(offset: number): Position {

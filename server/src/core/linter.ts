@@ -11,6 +11,7 @@ import { emptyScript, type Comment, type Range, type Script } from './ast';
 import { check } from './checker';
 import type { ConfiguredSeverity, Diagnostic, QuickFix, RuleName, Severity } from './diagnostics';
 import { LineMap, compareRanges, indentationOf, lineBreakOf } from './fixes';
+import { parseIncremental, type ParseSnapshot } from './incremental';
 import { parse } from './parser';
 import { RULES } from './rules/index';
 import { RULE_META, RULE_META_BY_NAME } from './rules/meta';
@@ -26,6 +27,12 @@ export interface LintOptions {
   usedTags?: ReadonlySet<string>;
   /** The rules to run instead of `RULES` (tests, embedders that want a subset). */
   ruleSet?: readonly RuleDefinition[];
+  /**
+   * Parse incrementally (core/incremental.ts): reuse the syntax trees of the declarations an
+   * edit did not touch in `previous`, the `parseSnapshot` of the last lint of this document.
+   * That lint's result must no longer be in use: its tree now belongs to this one.
+   */
+  incremental?: { previous: ParseSnapshot | undefined };
 }
 
 /** A rule (or the parser/checker) that threw: its findings are missing, the rest are not. */
@@ -39,6 +46,10 @@ export interface LintResult {
   symbols: SymbolTable;
   diagnostics: Diagnostic[];
   internalErrors?: InternalError[];
+  /** With `incremental`: what the next lint of this document parses incrementally from. */
+  parseSnapshot?: ParseSnapshot;
+  /** With `incremental`: declarations whose syntax trees were reused. */
+  reusedDeclarations?: number;
 }
 
 export const SEVERITIES: readonly ConfiguredSeverity[] = ['off', 'hint', 'info', 'warning', 'error'];
@@ -208,10 +219,18 @@ export function lint(text: string, options: LintOptions = {}): LintResult {
   const found: Diagnostic[] = [];
 
   let script: Script;
+  let snapshot: { parseSnapshot?: ParseSnapshot; reusedDeclarations?: number } = {};
   try {
-    const parsed = parse(text);
-    script = parsed.script;
-    found.push(...parsed.diagnostics);
+    if (options.incremental) {
+      const inc = parseIncremental(text, options.incremental.previous);
+      script = inc.result.script;
+      found.push(...inc.result.diagnostics);
+      snapshot = { parseSnapshot: inc.snapshot, reusedDeclarations: inc.reused };
+    } else {
+      const parsed = parse(text);
+      script = parsed.script;
+      found.push(...parsed.diagnostics);
+    }
   } catch (e) {
     internalErrors.push({ rule: 'syntax-error', message: errorMessage(e) });
     script = emptyScript();
@@ -263,7 +282,7 @@ export function lint(text: string, options: LintOptions = {}): LintResult {
   diagnostics.sort(compareDiagnostics);
   for (const d of diagnostics) d.fixes = [...(d.fixes ?? []), disableForLineFix(d, map)];
 
-  const result: LintResult = { script, symbols, diagnostics };
+  const result: LintResult = { script, symbols, diagnostics, ...snapshot };
   if (internalErrors.length) result.internalErrors = internalErrors;
   return result;
 }

@@ -42,7 +42,7 @@ import type {
 } from './ast';
 import { emptyScript } from './ast';
 import type { Diagnostic } from './diagnostics';
-import { Lexer, quoteForMessage, type Token } from './lexer';
+import { Lexer, quoteForMessage, type LexStart, type Token } from './lexer';
 
 /** Deepest nesting of statements / scenario steps the parser accepts (documented in docs/language.md). */
 export const MAX_NESTING = 256;
@@ -75,6 +75,30 @@ function namesIn(text: string): string[] {
   return [...names];
 }
 
+/** Appends declarations to a script and to its per-kind views (the first `driver` wins). */
+export function addDeclarations(script: Script, declarations: readonly Declaration[]): void {
+  for (const decl of declarations) {
+    script.declarations.push(decl);
+    switch (decl.type) {
+      case 'driver':
+        script.driver ??= decl;
+        break;
+      case 'global':
+        script.globals.push(decl);
+        break;
+      case 'list':
+        script.lists.push(decl);
+        break;
+      case 'routine':
+        script.routines.push(decl);
+        break;
+      case 'scenario':
+        script.scenarios.push(decl);
+        break;
+    }
+  }
+}
+
 /** Thrown inside a statement after its error was reported; caught where the statement began. */
 class StatementFailed {}
 const FAILED = new StatementFailed();
@@ -94,6 +118,30 @@ export function parse(text: string): ParseResult {
       ],
     };
   }
+}
+
+/** What a parse of part of a text found (see `parseDeclarationsFrom`). */
+export interface PartialParse {
+  declarations: Declaration[];
+  comments: Comment[];
+  /** Lexer and parser diagnostics, by offset. */
+  diagnostics: Diagnostic[];
+  /** The token the parse stopped before, or undefined when it reached the end of the text. */
+  stoppedAt: Token | undefined;
+  /** The end of the text, when the parse reached it. */
+  end: Position;
+}
+
+/**
+ * Parses top-level declarations from `start` (just after a declaration the caller keeps) until
+ * `stopBefore` accepts the token a declaration would start at, or the end of the text. The
+ * parse is the one `parse` would make of that stretch, provided nothing before `start` is open
+ * (incremental.ts checks that). Throws only on a parser bug, like `Parser` itself.
+ */
+export function parseDeclarationsFrom(text: string, start: LexStart, stopBefore: (t: Token, nothingPeeked: boolean) => boolean): PartialParse {
+  const parser = new Parser(text, start);
+  const declarations = parser.parseDeclarations(stopBefore);
+  return parser.partial(declarations);
 }
 
 class Parser {
@@ -122,8 +170,11 @@ class Parser {
   /** The last consumed token: its end is where a statement or node that ends now ends. */
   private prevTok: Token | undefined;
 
-  constructor(private readonly text: string) {
-    this.lexer = new Lexer(text);
+  constructor(
+    private readonly text: string,
+    start?: LexStart,
+  ) {
+    this.lexer = new Lexer(text, start);
     this.comments = this.lexer.comments;
     this.cur = this.lexer.next();
   }
@@ -331,10 +382,27 @@ class Parser {
 
   parseScript(): ParseResult {
     const script: Script = emptyScript({ start: { line: 1, column: 1, offset: 0 }, end: this.tok.end });
-    const declarations = script.declarations;
     script.comments = this.comments;
+    addDeclarations(script, this.parseDeclarations());
+    script.range.end = this.tok.end;
+    const diagnostics = [...this.lexer.diagnostics, ...this.diagnostics];
+    diagnostics.sort((a, b) => a.range.start.offset - b.range.start.offset);
+    return { script, diagnostics };
+  }
+
+  partial(declarations: Declaration[]): PartialParse {
+    const diagnostics = [...this.lexer.diagnostics, ...this.diagnostics];
+    diagnostics.sort((a, b) => a.range.start.offset - b.range.start.offset);
+    const atEnd = this.tok.kind === 'eof';
+    return { declarations, comments: this.comments, diagnostics, stoppedAt: atEnd ? undefined : this.tok, end: this.tok.end };
+  }
+
+  /** Top-level declarations until the end of the text, or until `stopBefore` says stop. */
+  parseDeclarations(stopBefore?: (t: Token, nothingPeeked: boolean) => boolean): Declaration[] {
+    const declarations: Declaration[] = [];
     while (this.tok.kind !== 'eof') {
       const t = this.tok;
+      if (stopBefore?.(t, this.ahead.length === 0)) break;
       const start = this.consumed;
       this.constructStart = start;
       let decl: Declaration | undefined;
@@ -356,31 +424,9 @@ class Parser {
         this.resyncTopLevel();
         if (this.consumed === start) this.advance();
       }
-      if (decl) {
-        declarations.push(decl);
-        switch (decl.type) {
-          case 'driver':
-            script.driver ??= decl;
-            break;
-          case 'global':
-            script.globals.push(decl);
-            break;
-          case 'list':
-            script.lists.push(decl);
-            break;
-          case 'routine':
-            script.routines.push(decl);
-            break;
-          case 'scenario':
-            script.scenarios.push(decl);
-            break;
-        }
-      }
+      if (decl) declarations.push(decl);
     }
-    script.range.end = this.tok.end;
-    const diagnostics = [...this.lexer.diagnostics, ...this.diagnostics];
-    diagnostics.sort((a, b) => a.range.start.offset - b.range.start.offset);
-    return { script, diagnostics };
+    return declarations;
   }
 
   /** After a top-level mistake: skip to the next declaration keyword, past balanced braces. */

@@ -8,6 +8,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { analyze, findingsOf } from './services/analysis';
+import type { ParseSnapshot } from '../core/incremental';
 import { parse } from '../core/parser';
 import { check } from '../core/checker';
 import { runnableErrors, simulate, SimulationError } from '../core/simulator/index';
@@ -98,11 +99,26 @@ function serveAnalyses(skipModel: Int32Array | undefined): void {
     }
   };
 
+  /**
+   * The parse of the last document analysed here, for the next version of it to reuse (core/
+   * incremental.ts). Safe because `finish()` is done with the previous analysis — model built
+   * and sent — before the next parse takes its tree over.
+   */
+  let lastParse: { uri: string; snapshot: ParseSnapshot } | undefined;
+
   parentPort?.on('message', (job: AnalysisJob) => {
     // The host sends a job only when the previous one is done or its model no longer wanted.
     finish();
     try {
-      const analysis = analyze(job.text, job.version, { file: job.uri, rules: job.rules, usedTags: new Set(job.usedTags) }, () => performance.now());
+      const previous = lastParse?.uri === job.uri ? lastParse.snapshot : undefined;
+      lastParse = undefined;
+      const analysis = analyze(
+        job.text,
+        job.version,
+        { file: job.uri, rules: job.rules, usedTags: new Set(job.usedTags), incremental: { previous } },
+        () => performance.now(),
+      );
+      if (analysis.parseSnapshot) lastParse = { uri: job.uri, snapshot: analysis.parseSnapshot };
       // The findings go first: the server publishes them while the model is built and sent.
       reply({ id: job.id, findings: findingsOf(analysis) });
       waiting = { job, analysis, timer: setTimeout(finish, MODEL_DELAY_MS) };

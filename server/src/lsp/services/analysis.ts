@@ -7,7 +7,8 @@
 import type { Script } from '../../core/ast';
 import type { ConfiguredSeverity, Diagnostic } from '../../core/diagnostics';
 import type { SymbolTable } from '../../core/symbols';
-import { lint, type InternalError, type LintResult } from '../../core/linter';
+import { lint, type InternalError, type LintOptions, type LintResult } from '../../core/linter';
+import type { ParseSnapshot } from '../../core/incremental';
 
 export interface AnalysisOptions {
   /** Path or URI, for messages and related information. */
@@ -16,6 +17,8 @@ export interface AnalysisOptions {
   rules?: Readonly<Record<string, ConfiguredSeverity>>;
   /** Tags used in other open documents: a fix that invents a tag avoids them too. */
   usedTags?: ReadonlySet<string>;
+  /** Parse incrementally from the previous analysis of this document (see core/incremental.ts). */
+  incremental?: LintOptions['incremental'];
 }
 
 export interface Analysis {
@@ -30,17 +33,30 @@ export interface Analysis {
   durationMs: number;
   /** Rules that threw: their findings are missing (logged by the server). */
   internalErrors?: InternalError[];
+  /** With `incremental`: the snapshot the next analysis of this document parses from. */
+  parseSnapshot?: ParseSnapshot;
+  /** With `incremental`: declarations whose syntax trees were reused. */
+  reusedDeclarations?: number;
 }
 
 function runCore(text: string, options: AnalysisOptions): LintResult {
-  return lint(text, { file: options.file, rules: { ...(options.rules ?? {}) }, usedTags: options.usedTags });
+  return lint(text, { file: options.file, rules: { ...(options.rules ?? {}) }, usedTags: options.usedTags, incremental: options.incremental });
 }
 
 /** Analyses one document. Never throws for any text (the core promises as much; see the guard). */
 export function analyze(text: string, version: number, options: AnalysisOptions, now: () => number = () => 0): Analysis {
   const started = now();
-  const { script, symbols, diagnostics, internalErrors } = runCore(text, options);
-  return { version, text, script, symbols, diagnostics, durationMs: now() - started, ...(internalErrors ? { internalErrors } : {}) };
+  const { script, symbols, diagnostics, internalErrors, parseSnapshot, reusedDeclarations } = runCore(text, options);
+  return {
+    version,
+    text,
+    script,
+    symbols,
+    diagnostics,
+    durationMs: now() - started,
+    ...(internalErrors ? { internalErrors } : {}),
+    ...(parseSnapshot ? { parseSnapshot, reusedDeclarations } : {}),
+  };
 }
 
 /** What a worker posts before the model: the findings and their timing, nothing else of the analysis. */
