@@ -1,10 +1,11 @@
 /**
  * Push diagnostics, debounced per URI and tied to document versions.
  *
- * - Debounced on both edges: an edit that comes after a quiet spell (no edit for the debounce
- *   time) is analysed at once; an edit that follows another within the debounce time
- *   (re)starts the document's timer, so only the last edit of a burst is analysed. Analyses run
- *   in the analysis worker (handlers/analysisHost.ts), never on the main thread.
+ * - Debounced on both edges: an edit to a settled document (no edit for the debounce time, or
+ *   the previous version's diagnostics already published) is analysed at once; an edit that
+ *   follows another still waiting for its diagnostics (re)starts the document's timer, so only
+ *   the last edit of a burst is analysed. Analyses run in the analysis worker
+ *   (handlers/analysisHost.ts), never on the main thread.
  * - Diagnostics are published as soon as the worker's rules are done; the document model for
  *   every other request (outline, references, tokens …) follows in a second message.
  * - A result is published only if the document is still at the version analysed, with that
@@ -40,8 +41,11 @@ export class Validator {
   private readonly inflight = new Map<string, { id: number; version: number; promise: Promise<DocumentModel | undefined> }>();
   private runIds = 0;
 
-  /** When each document last changed (performance.now()), for the leading edge of the debounce. */
-  private readonly lastEdit = new Map<string, number>();
+  /**
+   * Each document's last edit: when (performance.now()) and the version it made, for the leading
+   * edge of the debounce.
+   */
+  private readonly lastEdit = new Map<string, { at: number; version: number }>();
 
   /** Requests waiting for the validation a pending debounce timer will start. */
   private readonly waiting = new Map<string, Array<(m: DocumentModel | undefined) => void>>();
@@ -81,16 +85,20 @@ export class Validator {
   }
 
   /**
-   * Called on every edit: validates at once after a quiet spell, else (re)starts the debounce.
+   * Called on every edit: validates at once when the document was settled — no edit for the
+   * debounce time, or the diagnostics of the version before this edit already published —
+   * else (re)starts the debounce, so a burst typed faster than it can be analysed is analysed
+   * once, after its last keystroke.
    */
   edited(uri: string): void {
     const now = performance.now();
     const last = this.lastEdit.get(uri);
-    this.lastEdit.set(uri, now);
+    const version = this.workspace.get(uri)?.version ?? -1;
+    this.lastEdit.set(uri, { at: now, version });
     // An analysis of an older version still under way is no reason to wait: the host runs one
     // analysis per document at a time and keeps only the newest queued version.
-    const quiet = (last === undefined || now - last >= this.debounceMs) && !this.timers.has(uri);
-    this.schedule(uri, quiet ? 0 : this.debounceMs);
+    const settled = last === undefined || now - last.at >= this.debounceMs || this.records.get(uri)?.version === last.version;
+    this.schedule(uri, settled && !this.timers.has(uri) ? 0 : this.debounceMs);
   }
 
   /** Schedules a validation of `uri` after the debounce (immediately with `delay` 0). */
