@@ -25,10 +25,17 @@ import { emptyScript } from './ast';
 import type { Diagnostic } from './diagnostics';
 import { addDeclarations, DECLARATION_KEYWORDS, parse, parseDeclarationsFrom, type ParseResult } from './parser';
 
-/** What the next incremental parse starts from. Opaque to callers. */
+/**
+ * What the next incremental parse starts from. Opaque to callers. It holds the trees, not the
+ * `Script` object: the analyses cache their models per script (ownership, IRQL), and a snapshot
+ * kept between edits must not keep those alive.
+ */
 export interface ParseSnapshot {
   readonly text: string;
-  readonly script: Script;
+  readonly declarations: readonly Declaration[];
+  readonly comments: readonly Comment[];
+  /** The end of the text (the script's range end). */
+  readonly end: Position;
   /** The parse diagnostics as the parser made them (the linter changes the ones it is given). */
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -65,7 +72,8 @@ function fullParse(text: string): IncrementalParse {
 }
 
 function snapshotOf(text: string, result: ParseResult): ParseSnapshot {
-  return { text, script: result.script, diagnostics: result.diagnostics.map((d) => ({ ...d })) };
+  const { declarations, comments, range } = result.script;
+  return { text, declarations, comments, end: range.end, diagnostics: result.diagnostics.map((d) => ({ ...d })) };
 }
 
 function commonPrefix(a: string, b: string): number {
@@ -83,13 +91,13 @@ function commonSuffix(a: string, b: string, limit: number): number {
 
 function reparse(text: string, previous: ParseSnapshot): IncrementalParse | undefined {
   const old = previous.text;
-  const oldDecls = previous.script.declarations;
+  const oldDecls = previous.declarations;
   if (oldDecls.length === 0) return undefined;
   const pre = commonPrefix(old, text);
   if (pre === old.length && pre === text.length) {
     // The same text: the same parse (fresh diagnostic objects, as the linter changes them).
-    const result = { script: rebuiltScript(previous.script, oldDecls, previous.script.comments), diagnostics: previous.diagnostics.map((d) => ({ ...d })) };
-    return { result, snapshot: { text, script: result.script, diagnostics: previous.diagnostics }, reused: oldDecls.length };
+    const result = { script: scriptOf(oldDecls, [...previous.comments], previous.end), diagnostics: previous.diagnostics.map((d) => ({ ...d })) };
+    return { result, snapshot: { ...previous, text }, reused: oldDecls.length };
   }
   const suf = commonSuffix(old, text, Math.min(old.length, text.length) - pre);
   const delta = text.length - old.length;
@@ -151,15 +159,15 @@ function reparse(text: string, previous: ParseSnapshot): IncrementalParse | unde
 
   const handOverOld = handOver ? oldDecls[handOver.index].range.start.offset : Infinity;
   const comments: Comment[] = [];
-  for (const c of previous.script.comments) if (c.range.end.offset <= resumeOffset) comments.push(c);
+  for (const c of previous.comments) if (c.range.end.offset <= resumeOffset) comments.push(c);
   comments.push(...window.comments);
-  const movedComments = previous.script.comments.filter((c) => c.range.start.offset >= handOverOld);
+  const movedComments = previous.comments.filter((c) => c.range.start.offset >= handOverOld);
   const movedDiagnostics = oldDiags.filter((d) => d.range.start.offset >= handOverOld);
   const diagnostics: Diagnostic[] = [...oldDiags.filter((d) => d.range.start.offset < resumeOffset), ...window.diagnostics];
 
   let end: Position;
   if (handOver) {
-    const endPos = previous.script.range.end;
+    const endPos = previous.end;
     shiftPositions([moved, movedComments, movedDiagnostics, endPos], delta, handOver.lineDelta);
     end = endPos;
     comments.push(...movedComments);
@@ -169,16 +177,14 @@ function reparse(text: string, previous: ParseSnapshot): IncrementalParse | unde
   }
   diagnostics.sort((a, b) => a.range.start.offset - b.range.start.offset);
 
-  const script = emptyScript({ start: { line: 1, column: 1, offset: 0 }, end });
-  script.comments = comments;
-  addDeclarations(script, declarations);
+  const script = scriptOf(declarations, comments, end);
   const result: ParseResult = { script, diagnostics: diagnostics.map((d) => ({ ...d })) };
-  return { result, snapshot: { text, script, diagnostics }, reused: kept.length + moved.length };
+  return { result, snapshot: { text, declarations, comments, end, diagnostics }, reused: kept.length + moved.length };
 }
 
-/** A script with the same declarations and comments, and fresh per-kind views. */
-function rebuiltScript(from: Script, declarations: readonly Declaration[], comments: Comment[]): Script {
-  const script = emptyScript({ start: from.range.start, end: from.range.end });
+/** A script of these declarations and comments, with its per-kind views. */
+function scriptOf(declarations: readonly Declaration[], comments: Comment[], end: Position): Script {
+  const script = emptyScript({ start: { line: 1, column: 1, offset: 0 }, end });
   script.comments = comments;
   addDeclarations(script, declarations);
   return script;

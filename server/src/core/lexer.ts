@@ -80,6 +80,16 @@ export interface LexResult {
   diagnostics: Diagnostic[];
 }
 
+/**
+ * A piece of the text that does not keep the whole text alive. V8 makes a slice of 13 or more
+ * characters a view into its parent string; syntax trees that outlive their text (incremental
+ * parsing reuses them across versions, core/incremental.ts) would otherwise pin every version
+ * of the document they were parsed from. Concatenating and slicing again copies the characters.
+ */
+function ownCopy(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
 // Character classes, by UTF-16 code unit.
 const CH_TAB = 9;
 const CH_LF = 10;
@@ -208,7 +218,7 @@ export class Lexer {
   }
 
   private make(kind: TokenKind, startOffset: number, startColumn: number, text?: string): Token {
-    const tok = new Token(kind, text ?? this.text.slice(startOffset, this.i), startOffset, this.line, startColumn, this.atLineStart);
+    const tok = new Token(kind, text ?? ownCopy(this.text.slice(startOffset, this.i)), startOffset, this.line, startColumn, this.atLineStart);
     this.atLineStart = false;
     return tok;
   }
@@ -254,7 +264,7 @@ export class Lexer {
           i++;
         }
         this.i = i;
-        this.comments.push({ text: text.slice(startOffset, i), block: false, range: { start, end: this.pos(i) } });
+        this.comments.push({ text: ownCopy(text.slice(startOffset, i)), block: false, range: { start, end: this.pos(i) } });
         continue;
       }
 
@@ -278,7 +288,7 @@ export class Lexer {
           this.i++;
         }
         const end = this.pos(this.i);
-        this.comments.push({ text: text.slice(startOffset, this.i), block: true, range: { start, end } });
+        this.comments.push({ text: ownCopy(text.slice(startOffset, this.i)), block: true, range: { start, end } });
         if (!closed) {
           this.syntaxError(
             start,

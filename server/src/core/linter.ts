@@ -14,6 +14,8 @@ import { LineMap, compareRanges, indentationOf, lineBreakOf } from './fixes';
 import { parseIncremental, type ParseSnapshot } from './incremental';
 import { parse } from './parser';
 import { RULES } from './rules/index';
+import { forgetOwnershipModel } from './analysis/program';
+import { forgetProgramModel } from './analysis/irql';
 import { RULE_META, RULE_META_BY_NAME } from './rules/meta';
 import type { RuleContext, RuleDefinition } from './rules/rule';
 import type { SymbolTable } from './symbols';
@@ -285,6 +287,16 @@ export function lint(text: string, options: LintOptions = {}): LintResult {
   const result: LintResult = { script, symbols, diagnostics, ...snapshot };
   if (internalErrors.length) result.internalErrors = internalErrors;
   return result;
+}
+
+/**
+ * Lets the rules' working models of a lint (ownership, IRQL contexts) go while the caller keeps
+ * the script and symbols — the language server's worker builds the document model from them
+ * after the findings are out, and tens of MB of analysis need not stay alive meanwhile.
+ */
+export function releaseRuleModels(result: Pick<LintResult, 'script' | 'symbols'>): void {
+  forgetOwnershipModel(result.script);
+  forgetProgramModel(result.symbols);
 }
 
 /** The order of a lint result: by position, then rule name, then message. */

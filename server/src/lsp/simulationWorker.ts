@@ -9,6 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { analyze, findingsOf } from './services/analysis';
 import type { ParseSnapshot } from '../core/incremental';
+import { releaseRuleModels } from '../core/linter';
 import { parse } from '../core/parser';
 import { check } from '../core/checker';
 import { runnableErrors, simulate, SimulationError } from '../core/simulator/index';
@@ -121,6 +122,8 @@ function serveAnalyses(skipModel: Int32Array | undefined): void {
       if (analysis.parseSnapshot) lastParse = { uri: job.uri, snapshot: analysis.parseSnapshot };
       // The findings go first: the server publishes them while the model is built and sent.
       reply({ id: job.id, findings: findingsOf(analysis) });
+      // The model is built from the tree and symbols alone: the rules' working set can go.
+      releaseRuleModels(analysis);
       waiting = { job, analysis, timer: setTimeout(finish, MODEL_DELAY_MS) };
     } catch (e) {
       reply({ id: job.id, error: (e as Error)?.stack ?? String(e) });

@@ -187,6 +187,11 @@ export function analyzeProgram(script: Script, symbols: SymbolTable): ProgramMod
   return model;
 }
 
+/** Drops the memoised model of a symbol table (a caller that keeps it but is done linting). */
+export function forgetProgramModel(symbols: SymbolTable): void {
+  cache.delete(symbols);
+}
+
 /** `TimerDpc → UpdateStats`: the routine names from a context's root to its routine. */
 export function chainText(context: RoutineContext): string {
   return [context.root.name.name, ...context.chain.map((l) => l.callee.name.name)].join(' → ');

@@ -47,6 +47,11 @@ export function ownershipModel(script: Script, text: string): OwnershipModel {
   return model;
 }
 
+/** Drops the memoised model of a script (a caller that keeps the script but is done linting it). */
+export function forgetOwnershipModel(script: Script): void {
+  cache.delete(script);
+}
+
 /** The diagnostics of one rule of the model. */
 export function ownershipFindings(script: Script, text: string, rule: Diagnostic['rule']): Diagnostic[] {
   // Copies: the linter front adjusts severities and appends fixes to what rules return.
