@@ -93,3 +93,30 @@ test('the default heap limit: none for a small document; for a large one it grow
   assert.equal(defaultHeapLimitMb(1048576), 160);
   assert.equal(defaultHeapLimitMb(5 * 1048576), 544);
 });
+
+test('a stale analysis with less left than a restart costs finishes in the warm worker; with no restart cost it is cancelled', { skip: !existsSync(join(DIST, 'simulationWorker.js')) }, async () => {
+  const uri = 'file:///stale.drvm';
+  const text = generateScript(12000);
+  const edited = (n: number) => text.replace("'BCtx'", `'BC${n}x'`);
+  for (const [cost, restarts] of [[60_000, 0], [0, 1]] as const) {
+    const host = new AnalysisHost(DIST, () => {}, 2, defaultHeapLimitMb, cost);
+    try {
+      await host.analyze(uri, 1, text, {}, []);
+      // Version 2 starts; version 3 arrives while it runs its rules.
+      let v2Findings = false;
+      const v2 = host.analyze(uri, 2, edited(2), {}, [], () => (v2Findings = true));
+      for (let i = 0; i < 200 && !host.current.some((c) => c.version === 2); i++) await new Promise((r) => setTimeout(r, 1));
+      const v3 = host.analyze(uri, 3, edited(3), {}, []);
+      await assert.rejects(v2, (e) => e instanceof Superseded);
+      const m3 = await v3;
+      assert.equal(m3.version, 3);
+      assert.equal(host.restarts, restarts, `restart cost ${cost} ms`);
+      if (restarts === 0) assert.ok(v2Findings, 'the stale analysis ran to its end in the warm worker');
+      // The worker parsed version 3 incrementally from version 2 (or 1): its findings are
+      // exactly those of a parse from scratch.
+      assert.deepEqual(m3.diagnostics, analyze(edited(3), 3, { file: uri }).diagnostics);
+    } finally {
+      host.dispose();
+    }
+  }
+});

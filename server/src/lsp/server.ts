@@ -100,9 +100,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     simulations.workDoneProgressSupported = !!caps.window?.workDoneProgress;
     workspace.workspaceFolders = (params.workspaceFolders ?? []).map((f) => f.uri);
     if (!workspace.workspaceFolders.length && params.rootUri) workspace.workspaceFolders = [params.rootUri];
-    const init = params.initializationOptions as { diagnosticsDelay?: unknown; workspaceTrusted?: unknown } | undefined;
+    const init = params.initializationOptions as { diagnosticsDelay?: unknown; workspaceTrusted?: unknown; analysisRestartCostMs?: unknown } | undefined;
     workspaceTrusted = init?.workspaceTrusted !== false;
     if (typeof init?.diagnosticsDelay === 'number' && init.diagnosticsDelay >= 0) validator.debounceMs = init.diagnosticsDelay;
+    if (typeof init?.analysisRestartCostMs === 'number' && init.analysisRestartCostMs >= 0) host.restartCostMs = init.analysisRestartCostMs;
     const prepareSupport = !!caps.textDocument?.rename?.prepareSupport;
     return {
       capabilities: {
