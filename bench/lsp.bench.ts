@@ -113,7 +113,7 @@ export async function run(): Promise<void> {
       await client.diagnosticsFor(uri, 1, 120000);
       const openMs = performance.now() - t0;
 
-      // One-line edits in the middle of the file: change a size literal.
+      // One-line edits in the middle of the file, in a size literal.
       const lines = text.split('\n');
       const editLine = lines.findIndex((l, idx) => idx > lines.length / 2 && /ExAllocatePool2\(POOL_FLAG_NON_PAGED, \d+,/.test(l));
       const col = lines[editLine].indexOf('NON_PAGED, ') + 'NON_PAGED, '.length;
@@ -126,9 +126,14 @@ export async function run(): Promise<void> {
       const warm: number[] = [];
       let peakRss = 0;
       for (let r = 0; r < rounds; r++) {
-        const digit = String(r % 10);
+        // Typing, as an editor sends it: even rounds insert a digit before the size literal,
+        // odd rounds delete it again — so every edit moves the text after it by one character
+        // (and an incremental parse has to move the trees it reuses).
+        const insert = r % 2 === 0;
         const start = performance.now();
-        const version = await client.change(uri, [{ range: { start: { line: editLine, character: col }, end: { line: editLine, character: col + 1 } }, text: digit }]);
+        const version = await client.change(uri, [
+          { range: { start: { line: editLine, character: col }, end: { line: editLine, character: insert ? col : col + 1 } }, text: insert ? String(1 + (r % 9)) : '' },
+        ]);
         const validated = client.waitFor<ValidatedParams>(ValidatedNotification.method, (p) => p.uri === uri && p.version === version, 120000);
         await client.diagnosticsFor(uri, version, 120000);
         if (size >= 50000) peakRss = Math.max(peakRss, (await client.connection.sendRequest(ServerStatusRequest, undefined)).rssBytes);
