@@ -90,6 +90,13 @@ const IDLE_RELEASE_MS = 1000;
 const MAX_HEAP_BOOST = 8;
 
 /**
+ * The young generation of a large document's worker (MB; V8 splits it into two 4 MB semi-spaces
+ * and a space for new large objects). The default (16 MB semi-spaces) cost a 50k-line script
+ * ~40 MB of RSS for about 3% of analysis time (measured in docs/lsp.md).
+ */
+const LARGE_DOCUMENT_YOUNG_GENERATION_MB = 12;
+
+/**
  * The heap limit for a worker that analyses a document of `chars` characters (0: none).
  * Without one, V8 lets a worker's heap grow to several times what the analysis keeps alive
  * before it collects (a 50k-line, 1 MB script: ~75 MB live, ~450 MB peak RSS; with a limit,
@@ -98,13 +105,6 @@ const MAX_HEAP_BOOST = 8;
  * A limit too small is recovered from: the worker runs out of memory, and the job is retried
  * with twice the heap.
  */
-/**
- * The young generation of a large document's worker (MB; V8 splits it into two 4 MB semi-spaces
- * and a space for new large objects). The default (16 MB semi-spaces) cost a 50k-line script
- * ~40 MB of RSS for about 3% of analysis time (measured in docs/lsp.md).
- */
-const LARGE_DOCUMENT_YOUNG_GENERATION_MB = 12;
-
 export function defaultHeapLimitMb(chars: number): number {
   if (chars < LARGE_DOCUMENT_CHARS) return 0;
   return Math.max(128, Math.ceil((64 + (96 * chars) / 1048576) / 32) * 32);
