@@ -3,7 +3,7 @@ import * as assert from 'node:assert';
 import * as vscode from 'vscode';
 import type { ImportLogResult, PoolFindResult } from '../../../server/src/protocol';
 import type { ReportRun } from '../../../client/webview/protocol';
-import { EXTENSION_ID, harnessAvailable, harnessRequest, poolscope, reportRendered, waitFor, workspaceFile } from './helpers';
+import { abcTagPosition, EXTENSION_ID, harnessAvailable, harnessRequest, hoverText, poolscope, reportRendered, waitFor, workspaceFile } from './helpers';
 
 const COMMANDS: Record<string, string> = {
   'poolscope.runScenario': 'Run Scenario…',
@@ -84,6 +84,25 @@ export function registerCommandTests(): void {
         }, 20_000, () => text.slice(0, 600));
         const abc = text.split('\n').find((l) => l.startsWith(' Abc '));
         assert.ok(abc?.endsWith('Leaky read buffers (ReadDispatch) , Binary: leaky.sys'), abc);
+      } finally {
+        await config.update('pooltagFile', undefined, vscode.ConfigurationTarget.Workspace);
+      }
+    });
+
+    // The pair of untrusted.test.ts ("hovering 'Abc ' shows the tag but no owner"): trusted, it does.
+    test("with poolscope.pooltagFile set, hovering 'Abc ' shows its owner from pooltag.txt", async () => {
+      const uri = workspaceFile('leaky.drvm');
+      const config = vscode.workspace.getConfiguration('poolscope', uri);
+      assert.strictEqual(vscode.workspace.isTrusted, true);
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+      const at = await abcTagPosition(uri);
+      try {
+        await config.update('pooltagFile', 'pooltag.txt', vscode.ConfigurationTarget.Workspace);
+        let text = '';
+        await waitFor(async () => (text = await hoverText(uri, at)).includes('Leaky read buffers'), 20_000, () => text);
+        assert.ok(text.includes('**Pool tag**') && text.includes('0x20636241'), text);
+        const owner = text.split('\n').find((l) => l.includes('owner (pooltag.txt)'));
+        assert.match(owner ?? '', /Leaky read buffers \(ReadDispatch\)/, text);
       } finally {
         await config.update('pooltagFile', undefined, vscode.ConfigurationTarget.Workspace);
       }

@@ -111,3 +111,20 @@ export async function harnessRequest<T = Record<string, unknown>>(req: Record<st
   await waitFor(() => existsSync(res), timeoutMs, () => `for the harness to answer ${JSON.stringify(req)}`);
   return JSON.parse(readFileSync(res, 'utf8'));
 }
+
+/** The markdown of every hover VS Code shows at `position` (all providers), joined. */
+export async function hoverText(uri: vscode.Uri, position: vscode.Position): Promise<string> {
+  const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, position)) ?? [];
+  return hovers
+    .flatMap((h) => h.contents)
+    .map((c) => (typeof c === 'string' ? c : c.value))
+    .join('\n');
+}
+
+/** The position inside the first `'Abc '` of leaky.drvm (ReadDispatch's allocation, line 14). */
+export async function abcTagPosition(uri: vscode.Uri): Promise<vscode.Position> {
+  const doc = await vscode.workspace.openTextDocument(uri);
+  const line = doc.getText().split('\n').findIndex((l) => l.includes("ExAllocatePoolWithTag(PagedPool, 4K, 'Abc ')"));
+  if (line !== 13) throw new Error(`ReadDispatch's allocation of 'Abc ' is not on line 14 of ${uri.path} but ${line + 1}`);
+  return new vscode.Position(line, doc.lineAt(line).text.indexOf("'Abc '") + 2);
+}
