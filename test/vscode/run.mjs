@@ -2,14 +2,18 @@
 // code-server (VS Code's web workbench + Node extension host) driven by Debian's Chromium
 // through playwright-core. See docs/extension.md ("Testing in a real VS Code").
 //
-//   node test/vscode/run.mjs [--dev-only | --vsix-only] [--grep PATTERN] [--keep]
+//   node test/vscode/run.mjs [--dev-only | --vsix-only | --untrusted-only] [--grep PATTERN] [--keep]
 //
-// Two runs:
+// Three runs:
 //   dev   the extension loaded from this folder (extensionDevelopmentPath): the full suite,
 //         plus screenshots of the sidebar and the Pool Report (light + dark) checked by reading
 //         the webview DOM;
 //   vsix  the packaged .vsix installed with `code-server --install-extension` into its own
-//         extensions dir: the suite checks that the installed copy is the one that runs.
+//         extensions dir: the suite checks that the installed copy is the one that runs;
+//   untrusted  the extension from this folder in a workspace that is NOT trusted (workspace
+//         trust on, the folder in no trusted list, no startup prompt): a small suite of its own
+//         (untrusted.test.ts) checks Restricted Mode — linting and runs work, pooltag.txt is
+//         never read.
 // The last stdout line is exactly `vscode: N passed, M failed`. Exit code 0 only when every
 // test ran and passed; it never skips (a missing browser or server is a failure).
 import { spawn, spawnSync } from 'node:child_process';
@@ -28,8 +32,10 @@ const option = (name) => {
 };
 const KEEP = flag('--keep');
 const GREP = option('--grep');
-const RUN_DEV = !flag('--vsix-only');
-const RUN_VSIX = !flag('--dev-only');
+const ONLY = ['--dev-only', '--vsix-only', '--untrusted-only'].find(flag);
+const RUN_DEV = !ONLY || ONLY === '--dev-only';
+const RUN_VSIX = !ONLY || ONLY === '--vsix-only';
+const RUN_UNTRUSTED = !ONLY || ONLY === '--untrusted-only';
 const NO_BUILD = flag('--no-build'); // for iterating on the suite when dist/ is already built
 
 const TOTAL_TIMEOUT_MS = Number(process.env.POOLSCOPE_VSCODE_TIMEOUT_MS ?? 12 * 60_000);
@@ -125,7 +131,25 @@ const userSettings = {
   'editor.codeLens': true,
 };
 
-function prepareDirs(name) {
+/**
+ * The untrusted run turns workspace trust on (the others turn it off). Trust is decided in the
+ * browser: code-server's web workbench trusts a folder only when it is in the trusted list kept
+ * in the browser's storage (a fresh profile per run: empty) or when the remote authority says
+ * so (code-server does not); `startupPrompt: never` keeps the "Do you trust…?" dialog away, so
+ * the window opens in Restricted Mode. code-server runs without --disable-workspace-trust.
+ */
+const untrustedUserSettings = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'never',
+  'security.workspace.trust.emptyWindow': false,
+  // A user value of the restricted setting: VS Code passes it on even in Restricted Mode (it
+  // only ignores the workspace's value), so only PoolScope itself keeps the server from
+  // reading the file. './pooltag.txt' (not the workspace's 'pooltag.txt') tells them apart.
+  'poolscope.pooltagFile': './pooltag.txt',
+};
+
+function prepareDirs(name, { untrusted = false } = {}) {
   const base = mkdtempSync(join(tmpdir(), `poolscope-vscode-${name}-`));
   if (!KEEP) cleanups.push(() => rmSync(base, { recursive: true, force: true }));
   const dirs = {
@@ -142,11 +166,20 @@ function prepareDirs(name) {
   };
   for (const d of Object.values(dirs)) if (!d.endsWith('.yaml')) mkdirSync(d, { recursive: true });
   mkdirSync(join(dirs.userData, 'User'), { recursive: true });
-  writeFileSync(join(dirs.userData, 'User', 'settings.json'), JSON.stringify(userSettings, null, 2));
+  const settings = untrusted ? { ...userSettings, ...untrustedUserSettings } : userSettings;
+  writeFileSync(join(dirs.userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
   writeFileSync(dirs.config, 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n');
   // The workspace is a copy: tests edit files (quick fixes) and must not touch the repo.
   cpSync(join(root, 'test', 'vscode', 'fixtures', 'workspace'), dirs.workspace, { recursive: true });
   cpSync(join(root, 'examples', 'leaky.drvm'), join(dirs.workspace, 'leaky.drvm'));
+  if (untrusted) {
+    // The workspace names the fixture's pooltag.txt (which exists): a trusted window would
+    // show its owners in hovers and !poolused rows. Its seed is not restricted: the runs show
+    // that the workspace's settings do reach the server.
+    mkdirSync(join(dirs.workspace, '.vscode'), { recursive: true });
+    const workspaceSettings = { 'poolscope.pooltagFile': 'pooltag.txt', 'poolscope.simulation.seed': 7 };
+    writeFileSync(join(dirs.workspace, '.vscode', 'settings.json'), JSON.stringify(workspaceSettings, null, 2));
+  }
   return dirs;
 }
 
@@ -163,7 +196,7 @@ function envFor(dirs, extra) {
   };
 }
 
-async function startCodeServer(paths, dirs, env) {
+async function startCodeServer(paths, dirs, env, { untrusted = false } = {}) {
   const port = await freePort();
   const serverLog = join(dirs.base, 'code-server.log');
   const out = [];
@@ -178,7 +211,7 @@ async function startCodeServer(paths, dirs, env) {
       '--auth', 'none',
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(untrusted ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       '--reconnection-grace-time', '5',
       '--user-data-dir', dirs.userData,
@@ -251,12 +284,12 @@ async function launchBrowser(paths, dirs) {
  * extension host, and waits for `codeAutomationExit`. Meanwhile it answers the suite's
  * screenshot / DOM-check requests (test/vscode/harnessRequests.mjs).
  */
-async function runSuite(name, paths, { developmentPath, env, phases = ['main'] }) {
+async function runSuite(name, paths, { developmentPath, env, phases = ['main'], untrusted = false }) {
   log(`${name}: preparing`);
-  const dirs = prepareDirs(name);
+  const dirs = prepareDirs(name, { untrusted });
   const fullEnv = envFor(dirs, env);
   if (name === 'vsix') await installVsix(paths, dirs, fullEnv);
-  const server = await startCodeServer(paths, dirs, fullEnv);
+  const server = await startCodeServer(paths, dirs, fullEnv, { untrusted });
   log(`${name}: code-server on 127.0.0.1:${server.port}`);
   const context = await launchBrowser(paths, dirs);
   const page = context.pages()[0] ?? (await context.newPage());
@@ -384,6 +417,7 @@ async function main() {
     // minimal host extension that contributes nothing (the suite needs one to run).
     await runSuite('vsix', paths, { developmentPath: join(root, 'test', 'vscode', 'fixtures', 'test-host'), env: { POOLSCOPE_TEST_MODE: 'vsix' } });
   }
+  if (RUN_UNTRUSTED) await runSuite('untrusted', paths, { developmentPath: root, env: { POOLSCOPE_TEST_MODE: 'untrusted' }, untrusted: true });
   clearTimeout(watchdog);
   finish(totalFailed === 0 ? 0 : 1);
 }

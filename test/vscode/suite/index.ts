@@ -18,10 +18,14 @@ import { registerQuickFixTests } from './quickFix.test';
 import { registerReportTests } from './report.test';
 import { registerRestoreTests } from './restore.test';
 import { registerSmokeTests } from './smoke.test';
+import { registerUntrustedTests } from './untrusted.test';
 import { registerViewTests } from './views.test';
 import { registerVsixTests } from './vsix.test';
 
-/** Which suites run: `dev` (the extension folder) or `vsix` (the installed package). */
+/**
+ * Which suites run: `dev` (the extension folder), `vsix` (the installed package) or
+ * `untrusted` (the extension folder in a workspace that is not trusted: Restricted Mode).
+ */
 function mode(): string {
   return process.env.POOLSCOPE_TEST_MODE ?? 'dev';
 }
@@ -43,6 +47,8 @@ export function run(): Promise<void> {
     registerRestoreTests();
   } else if (mode() === 'vsix') {
     registerVsixTests();
+  } else if (mode() === 'untrusted') {
+    registerUntrustedTests();
   } else {
     // Order matters a little: later suites change the last run and the report.
     registerDiagnosticsTests();
