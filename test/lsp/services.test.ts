@@ -82,3 +82,35 @@ test('tag input, identifiers, hover text', () => {
   assert.match(hover, /line 14: ExAllocatePoolWithTag \(allocation\) in ReadDispatch/);
   assert.match(apiHover(lookupApi('IoAllocateMdl')!), /system tag `'Mdl '`.*released by IoFreeMdl/s);
 });
+
+test('the wire form of the model: decodeModel(encodeModel(m)) is m, field for field, and the lookups answer the same', async () => {
+  const { decodeModel, encodeModel, tagSiteAtOffset } = await import('../../server/src/lsp/services/model');
+  const { generateScript } = await import('../../bench/lsp.bench');
+  const { readFileSync, readdirSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const dir = join(__dirname, '../../examples');
+  const texts = [LEAKY_TEXT, generateScript(600), ...readdirSync(dir).filter((f) => f.endsWith('.drvm')).map((f) => readFileSync(join(dir, f), 'utf8'))];
+  for (const text of texts) {
+    const { diagnostics: _d, ...model } = buildModel('file:///w.drvm', analyze(text, 3, { file: 'file:///w.drvm' }));
+    const decoded = decodeModel(encodeModel(model));
+    // Every field, every range, every optional flag, in order.
+    assert.equal(JSON.stringify(decoded), JSON.stringify(model));
+    assert.ok(model.occurrences.length > 0 && model.tags.length > 0);
+    assert.deepEqual(decoded.occurrences[5].range, model.occurrences[5].range);
+    assert.equal(decoded.occurrences.filter((o) => o.parameter).length, model.occurrences.filter((o) => o.parameter).length);
+    const full = { ...decoded, diagnostics: [] };
+    const plain = { ...model, diagnostics: [] };
+    for (const t of model.tags) {
+      const at = t.range.start.offset + 1;
+      assert.deepEqual(JSON.parse(JSON.stringify(tagSiteAtOffset(full, at))), JSON.parse(JSON.stringify(tagSiteAtOffset(plain, at))));
+    }
+    for (const o of model.occurrences.slice(0, 200)) {
+      const hit = occurrenceAtOffset(full, o.range.start.offset)!;
+      assert.equal(hit.key, occurrenceAtOffset(plain, o.range.start.offset)!.key);
+      assert.deepEqual(
+        occurrencesOfKey(full, hit.key).map((x) => x.range.start.offset),
+        occurrencesOfKey(plain, hit.key).map((x) => x.range.start.offset),
+      );
+    }
+  }
+});

@@ -14,7 +14,7 @@ import { parse } from '../core/parser';
 import { check } from '../core/checker';
 import { runnableErrors, simulate, SimulationError } from '../core/simulator/index';
 import { performance } from 'node:perf_hooks';
-import { buildModel } from './services/model';
+import { buildModel, encodeModel } from './services/model';
 import type { AnalysisJob, AnalysisReply, SimulationJob, WorkerMessage } from './simulationMessages';
 
 function post(m: WorkerMessage): void {
@@ -92,9 +92,9 @@ function serveAnalyses(skipModel: Int32Array | undefined): void {
         reply({ id: w.job.id, skipped: true });
         return;
       }
-      // As JSON text: a model is tens of thousands of small objects, which JSON writes and reads
-      // about twice as fast as the structured clone of postMessage (measured in docs/lsp.md).
-      reply({ id: w.job.id, modelJson: JSON.stringify(model) });
+      // As JSON text in the compact wire form (services/model.ts encodeModel): JSON writes and
+      // reads it about twice as fast as the structured clone of postMessage (docs/lsp.md).
+      reply({ id: w.job.id, modelJson: encodeModel(model) });
     } catch (e) {
       reply({ id: w.job.id, error: (e as Error)?.stack ?? String(e) });
     }

@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ConfiguredSeverity } from '../../core/diagnostics';
 import { analyze, findingsOf } from '../services/analysis';
-import { buildModel, type DocumentModel } from '../services/model';
+import { buildModel, decodeModel, type DocumentModel } from '../services/model';
 import type { AnalysisFindings, AnalysisJob, AnalysisReply } from '../simulationMessages';
 
 export class Superseded extends Error {
@@ -300,7 +300,7 @@ export class AnalysisHost {
       }
       slot.running = undefined;
       if ('modelJson' in reply) {
-        p.run.model = JSON.parse(reply.modelJson) as Omit<DocumentModel, 'diagnostics'>;
+        p.run.model = decodeModel(reply.modelJson);
         this.modelled.add(p.run.job.uri);
       }
       else if ('error' in reply) p.run.failure ??= new Error(reply.error);

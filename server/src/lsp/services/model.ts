@@ -232,3 +232,164 @@ export function occurrenceAtOffset(model: DocumentModel, offset: number): Occurr
 export function tagSiteAtOffset(model: DocumentModel, offset: number): TagSiteModel | undefined {
   return model.tags.find((t) => t.range.start.offset <= offset && offset < t.range.end.offset);
 }
+
+// ---------------------------------------------------------------- wire form
+
+/**
+ * The model as the analysis worker posts it to the main thread. The three long lists — every
+ * name occurrence, tag site and extra semantic token, tens of thousands of entries in a large
+ * script — travel as one flat array of numbers each (string fields as indexes into one shared
+ * string table, positions inline), and are decoded into one small object per entry whose
+ * `range` is built when asked for. JSON of the plain model made ~4 objects per entry: for a
+ * 50k-line script 13 MB of JSON and ~18 MB of objects parsed at once on the main thread, whose
+ * young generation grew to its limit for them — the server's memory peak (docs/lsp.md).
+ */
+interface WireModel extends Omit<DocumentModel, 'diagnostics' | 'occurrences' | 'tags' | 'extraTokens'> {
+  strings: string[];
+  /** Per occurrence: name, kind, key (string indexes), flags (1 declaration, 2 parameter), 6 position numbers. */
+  occurrences: number[];
+  /** Per tag site: value, raw, api, callee, routine, scenario (string indexes, -1 absent), allocation (0/1), 6 position numbers. */
+  tags: number[];
+  /** Per extra token: type (string index), 6 position numbers. */
+  extraTokens: number[];
+}
+
+const OCCURRENCE_WIDTH = 10;
+const TAG_WIDTH = 13;
+const EXTRA_WIDTH = 7;
+
+function pushRange(out: number[], r: Range): void {
+  out.push(r.start.line, r.start.column, r.start.offset, r.end.line, r.end.column, r.end.offset);
+}
+
+function rangeAt(a: readonly number[], i: number): Range {
+  return { start: { line: a[i], column: a[i + 1], offset: a[i + 2] }, end: { line: a[i + 3], column: a[i + 4], offset: a[i + 5] } };
+}
+
+/** The model (without its diagnostics, which travel apart) as the JSON text the worker posts. */
+export function encodeModel(model: Omit<DocumentModel, 'diagnostics'>): string {
+  const strings: string[] = [];
+  const index = new Map<string, number>();
+  const s = (v: string | undefined): number => {
+    if (v === undefined) return -1;
+    let i = index.get(v);
+    if (i === undefined) {
+      i = strings.length;
+      strings.push(v);
+      index.set(v, i);
+    }
+    return i;
+  };
+  const occurrences: number[] = [];
+  for (const o of model.occurrences) {
+    occurrences.push(s(o.name), s(o.kind), s(o.key), (o.declaration ? 1 : 0) | (o.parameter ? 2 : 0));
+    pushRange(occurrences, o.range);
+  }
+  const tags: number[] = [];
+  for (const t of model.tags) {
+    tags.push(s(t.value), s(t.raw), s(t.api), s(t.callee), s(t.routine), s(t.scenario), t.allocation ? 1 : 0);
+    pushRange(tags, t.range);
+  }
+  const extraTokens: number[] = [];
+  for (const x of model.extraTokens) {
+    extraTokens.push(s(x.type));
+    pushRange(extraTokens, x.range);
+  }
+  const wire: WireModel = { ...model, strings, occurrences, tags, extraTokens };
+  return JSON.stringify(wire);
+}
+
+/** One decoded occurrence: its fields, and its range read from the shared array when asked. */
+class PackedOccurrence implements OccurrenceModel {
+  readonly parameter?: boolean;
+  constructor(
+    private readonly a: readonly number[],
+    private readonly at: number,
+    readonly name: string,
+    readonly kind: OccurrenceModel['kind'],
+    readonly key: string,
+    readonly declaration: boolean,
+    parameter: boolean,
+  ) {
+    if (parameter) this.parameter = true;
+  }
+  get range(): Range {
+    return rangeAt(this.a, this.at);
+  }
+  toJSON(): OccurrenceModel {
+    return { name: this.name, kind: this.kind, range: this.range, declaration: this.declaration, key: this.key, ...(this.parameter ? { parameter: true } : {}) };
+  }
+}
+
+class PackedTagSite implements TagSiteModel {
+  readonly api?: string;
+  readonly callee?: string;
+  readonly routine?: string;
+  readonly scenario?: string;
+  constructor(
+    private readonly a: readonly number[],
+    private readonly at: number,
+    readonly value: string,
+    readonly raw: string,
+    readonly allocation: boolean,
+    optional: { api?: string; callee?: string; routine?: string; scenario?: string },
+  ) {
+    if (optional.api !== undefined) this.api = optional.api;
+    if (optional.callee !== undefined) this.callee = optional.callee;
+    if (optional.routine !== undefined) this.routine = optional.routine;
+    if (optional.scenario !== undefined) this.scenario = optional.scenario;
+  }
+  get range(): Range {
+    return rangeAt(this.a, this.at);
+  }
+  toJSON(): TagSiteModel {
+    return {
+      value: this.value,
+      raw: this.raw,
+      range: this.range,
+      ...(this.api !== undefined ? { api: this.api } : {}),
+      ...(this.callee !== undefined ? { callee: this.callee } : {}),
+      allocation: this.allocation,
+      ...(this.routine !== undefined ? { routine: this.routine } : {}),
+      ...(this.scenario !== undefined ? { scenario: this.scenario } : {}),
+    };
+  }
+}
+
+class PackedExtraToken implements ExtraToken {
+  constructor(
+    private readonly a: readonly number[],
+    private readonly at: number,
+    readonly type: ExtraToken['type'],
+  ) {}
+  get range(): Range {
+    return rangeAt(this.a, this.at);
+  }
+  toJSON(): ExtraToken {
+    return { range: this.range, type: this.type };
+  }
+}
+
+/** The model from the worker's JSON text (see encodeModel). */
+export function decodeModel(json: string): Omit<DocumentModel, 'diagnostics'> {
+  const wire = JSON.parse(json) as WireModel;
+  const { strings, occurrences: occ, tags: tg, extraTokens: ex } = wire;
+  const str = (i: number): string | undefined => (i < 0 ? undefined : strings[i]);
+  const occurrences: OccurrenceModel[] = [];
+  for (let i = 0; i < occ.length; i += OCCURRENCE_WIDTH) {
+    occurrences.push(new PackedOccurrence(occ, i + 4, strings[occ[i]], strings[occ[i + 1]] as OccurrenceModel['kind'], strings[occ[i + 2]], (occ[i + 3] & 1) !== 0, (occ[i + 3] & 2) !== 0));
+  }
+  const tags: TagSiteModel[] = [];
+  for (let i = 0; i < tg.length; i += TAG_WIDTH) {
+    tags.push(new PackedTagSite(tg, i + 7, strings[tg[i]], strings[tg[i + 1]], tg[i + 6] === 1, { api: str(tg[i + 2]), callee: str(tg[i + 3]), routine: str(tg[i + 4]), scenario: str(tg[i + 5]) }));
+  }
+  const extraTokens: ExtraToken[] = [];
+  for (let i = 0; i < ex.length; i += EXTRA_WIDTH) extraTokens.push(new PackedExtraToken(ex, i + 1, strings[ex[i]] as ExtraToken['type']));
+  // Fields in the order buildModel gives them.
+  const model = wire as unknown as Omit<DocumentModel, 'diagnostics'> & { strings?: string[] };
+  delete model.strings;
+  model.occurrences = occurrences;
+  model.tags = tags;
+  model.extraTokens = extraTokens;
+  return model;
+}
