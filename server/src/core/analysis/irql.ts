@@ -32,7 +32,7 @@ import {
 } from '../apis';
 import type { Argument, Call, Expression, Routine, Script, Statement, TagLiteral } from '../ast';
 import type { ResolvedCall, SymbolTable } from '../symbols';
-import { forEachCall } from './walk';
+import { forEachCall, forEachStatement } from './walk';
 
 // ---------------------------------------------------------------- allocation sites
 
@@ -213,56 +213,48 @@ const loopScoped = new WeakMap<Routine, ReadonlySet<string>>();
 export function loopScopedVariables(r: Routine): ReadonlySet<string> {
   let found = loopScoped.get(r);
   if (found) return found;
-  const candidates = new Set<string>();
   const excluded = new Set<string>(r.params.map((p) => p.name));
-  const visit = (st: Statement, bound: ReadonlySet<string>): void => {
-    const read = (name: string): void => {
-      if (!bound.has(name)) excluded.add(name);
-    };
-    const readCall = (call: Call): void => {
-      for (const a of call.args) if (a.type === 'identifier') read(a.name);
-    };
-    switch (st.type) {
-      case 'block':
-        for (const x of st.statements) visit(x, bound);
-        return;
-      case 'foreach': {
-        const v = st.variable.name;
-        candidates.add(v);
-        if (bound.has(v)) excluded.add(v);
-        visit(st.body, new Set([...bound, v]));
-        return;
-      }
-      case 'repeat':
-        visit(st.body, bound);
-        return;
-      case 'if':
-        visit(st.then, bound);
-        if (st.else) visit(st.else, bound);
-        return;
-      case 'assign':
-        excluded.add(st.target.name);
-        if (st.value.type === 'identifier') read(st.value.name);
-        else if (st.value.type === 'call') readCall(st.value);
-        return;
-      case 'callStatement':
-        readCall(st.call);
-        return;
-      case 'push':
-        read(st.value.name);
-        return;
-      case 'error':
-        if (st.assigns) excluded.add(st.assigns.name);
-        for (const n of st.names ?? []) excluded.add(n);
-        return;
-      default:
-        return;
-    }
+  const loops: Extract<Statement, { type: 'foreach' }>[] = [];
+  /** Per name: its reads in the routine, and those inside a `foreach` over that name. */
+  const reads = new Map<string, number>();
+  const readsInItsLoops = new Map<string, number>();
+  const count = (map: Map<string, number>, name: string): void => {
+    map.set(name, (map.get(name) ?? 0) + 1);
   };
-  visit(r.body, new Set());
-  found = new Set([...candidates].filter((v) => !excluded.has(v)));
+  forEachStatement(r.body, (st) => {
+    if (st.type === 'foreach') loops.push(st);
+    else if (st.type === 'assign') excluded.add(st.target.name);
+    else if (st.type === 'error') {
+      if (st.assigns) excluded.add(st.assigns.name);
+      for (const n of st.names ?? []) excluded.add(n);
+    }
+    for (const name of namesReadBy(st)) count(reads, name);
+  });
+  for (const loop of loops) {
+    const v = loop.variable.name;
+    forEachStatement(loop.body, (st) => {
+      if (st.type === 'foreach' && st.variable.name === v) excluded.add(v);
+      for (const name of namesReadBy(st)) if (name === v) count(readsInItsLoops, v);
+    });
+  }
+  found = new Set(loops.map((l) => l.variable.name).filter((v) => !excluded.has(v) && reads.get(v) === readsInItsLoops.get(v)));
   loopScoped.set(r, found);
   return found;
+}
+
+/** The locals a statement itself reads (not those of the statements nested in it). */
+function namesReadBy(st: Statement): string[] {
+  const args = (call: Call): string[] => call.args.flatMap((a) => (a.type === 'identifier' ? [a.name] : []));
+  switch (st.type) {
+    case 'assign':
+      return st.value.type === 'identifier' ? [st.value.name] : st.value.type === 'call' ? args(st.value) : [];
+    case 'callStatement':
+      return args(st.call);
+    case 'push':
+      return [st.value.name];
+    default:
+      return [];
+  }
 }
 
 /** A spin lock held at a point: its name and the KeAcquireSpinLock call (in `routine`). */
@@ -434,7 +426,8 @@ function union<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): ReadonlySet<T> {
   return out;
 }
 
-function isSubset<T>(small: ReadonlySet<T>, big: ReadonlySet<T>): boolean {
+/** Whether every element of `small` is in `big` (a set, or a map by its keys). */
+function isSubset<T>(small: Iterable<T>, big: { has(x: T): boolean }): boolean {
   for (const x of small) if (!big.has(x)) return false;
   return true;
 }
@@ -450,13 +443,8 @@ function join(a: FlowState, b: FlowState): FlowState {
  * names); `a` itself when it already holds every situation of `b`.
  */
 function joinIrql(a: ReadonlyMap<string, IrqlState>, b: ReadonlyMap<string, IrqlState>): ReadonlyMap<string, IrqlState> {
-  if (a === b || (b.size <= a.size && keysWithin(b, a))) return a;
+  if (a === b || (b.size <= a.size && isSubset(b.keys(), a))) return a;
   return collectIrqlStates([...a.values(), ...b.values()]);
-}
-
-function keysWithin(small: ReadonlyMap<string, unknown>, big: ReadonlyMap<string, unknown>): boolean {
-  for (const k of small.keys()) if (!big.has(k)) return false;
-  return true;
 }
 
 function sameState(a: FlowState, b: FlowState): boolean {
