@@ -73,7 +73,12 @@ function fullParse(text: string): IncrementalParse {
 
 function snapshotOf(text: string, result: ParseResult): ParseSnapshot {
   const { declarations, comments, range } = result.script;
-  return { text, declarations, comments, end: range.end, diagnostics: result.diagnostics.map((d) => ({ ...d })) };
+  return { text, declarations, comments, end: range.end, diagnostics: copies(result.diagnostics) };
+}
+
+/** Diagnostic objects of their own: the linter sets severities and fixes on the ones it is given. */
+function copies(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return diagnostics.map((d) => ({ ...d }));
 }
 
 function commonPrefix(a: string, b: string): number {
@@ -95,8 +100,8 @@ function reparse(text: string, previous: ParseSnapshot): IncrementalParse | unde
   if (oldDecls.length === 0) return undefined;
   const pre = commonPrefix(old, text);
   if (pre === old.length && pre === text.length) {
-    // The same text: the same parse (fresh diagnostic objects, as the linter changes them).
-    const result = { script: scriptOf(oldDecls, [...previous.comments], previous.end), diagnostics: previous.diagnostics.map((d) => ({ ...d })) };
+    // The same text: the same parse.
+    const result = { script: scriptOf(oldDecls, [...previous.comments], previous.end), diagnostics: copies(previous.diagnostics) };
     return { result, snapshot: { ...previous, text }, reused: oldDecls.length };
   }
   const suf = commonSuffix(old, text, Math.min(old.length, text.length) - pre);
@@ -178,7 +183,7 @@ function reparse(text: string, previous: ParseSnapshot): IncrementalParse | unde
   diagnostics.sort((a, b) => a.range.start.offset - b.range.start.offset);
 
   const script = scriptOf(declarations, comments, end);
-  const result: ParseResult = { script, diagnostics: diagnostics.map((d) => ({ ...d })) };
+  const result: ParseResult = { script, diagnostics: copies(diagnostics) };
   return { result, snapshot: { text, declarations, comments, end, diagnostics }, reused: kept.length + moved.length };
 }
 

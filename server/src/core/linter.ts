@@ -223,16 +223,11 @@ export function lint(text: string, options: LintOptions = {}): LintResult {
   let script: Script;
   let snapshot: { parseSnapshot?: ParseSnapshot; reusedDeclarations?: number } = {};
   try {
-    if (options.incremental) {
-      const inc = parseIncremental(text, options.incremental.previous);
-      script = inc.result.script;
-      found.push(...inc.result.diagnostics);
-      snapshot = { parseSnapshot: inc.snapshot, reusedDeclarations: inc.reused };
-    } else {
-      const parsed = parse(text);
-      script = parsed.script;
-      found.push(...parsed.diagnostics);
-    }
+    const inc = options.incremental ? parseIncremental(text, options.incremental.previous) : undefined;
+    const parsed = inc ? inc.result : parse(text);
+    script = parsed.script;
+    found.push(...parsed.diagnostics);
+    if (inc) snapshot = { parseSnapshot: inc.snapshot, reusedDeclarations: inc.reused };
   } catch (e) {
     internalErrors.push({ rule: 'syntax-error', message: errorMessage(e) });
     script = emptyScript();

@@ -126,8 +126,6 @@ export interface PartialParse {
   comments: Comment[];
   /** Lexer and parser diagnostics, by offset. */
   diagnostics: Diagnostic[];
-  /** The token the parse stopped before, or undefined when it reached the end of the text. */
-  stoppedAt: Token | undefined;
   /** The end of the text, when the parse reached it. */
   end: Position;
 }
@@ -385,16 +383,18 @@ class Parser {
     script.comments = this.comments;
     addDeclarations(script, this.parseDeclarations());
     script.range.end = this.tok.end;
-    const diagnostics = [...this.lexer.diagnostics, ...this.diagnostics];
-    diagnostics.sort((a, b) => a.range.start.offset - b.range.start.offset);
-    return { script, diagnostics };
+    return { script, diagnostics: this.allDiagnostics() };
   }
 
   partial(declarations: Declaration[]): PartialParse {
+    return { declarations, comments: this.comments, diagnostics: this.allDiagnostics(), end: this.tok.end };
+  }
+
+  /** The lexer's diagnostics and the parser's, by offset. */
+  private allDiagnostics(): Diagnostic[] {
     const diagnostics = [...this.lexer.diagnostics, ...this.diagnostics];
     diagnostics.sort((a, b) => a.range.start.offset - b.range.start.offset);
-    const atEnd = this.tok.kind === 'eof';
-    return { declarations, comments: this.comments, diagnostics, stoppedAt: atEnd ? undefined : this.tok, end: this.tok.end };
+    return diagnostics;
   }
 
   /** Top-level declarations until the end of the text, or until `stopBefore` says stop. */
