@@ -50,8 +50,6 @@ export interface LintResult {
   internalErrors?: InternalError[];
   /** With `incremental`: what the next lint of this document parses incrementally from. */
   parseSnapshot?: ParseSnapshot;
-  /** With `incremental`: declarations whose syntax trees were reused. */
-  reusedDeclarations?: number;
 }
 
 export const SEVERITIES: readonly ConfiguredSeverity[] = ['off', 'hint', 'info', 'warning', 'error'];
@@ -221,13 +219,13 @@ export function lint(text: string, options: LintOptions = {}): LintResult {
   const found: Diagnostic[] = [];
 
   let script: Script;
-  let snapshot: { parseSnapshot?: ParseSnapshot; reusedDeclarations?: number } = {};
+  let parseSnapshot: ParseSnapshot | undefined;
   try {
     const inc = options.incremental ? parseIncremental(text, options.incremental.previous) : undefined;
     const parsed = inc ? inc.result : parse(text);
     script = parsed.script;
     found.push(...parsed.diagnostics);
-    if (inc) snapshot = { parseSnapshot: inc.snapshot, reusedDeclarations: inc.reused };
+    parseSnapshot = inc?.snapshot;
   } catch (e) {
     internalErrors.push({ rule: 'syntax-error', message: errorMessage(e) });
     script = emptyScript();
@@ -279,7 +277,7 @@ export function lint(text: string, options: LintOptions = {}): LintResult {
   diagnostics.sort(compareDiagnostics);
   for (const d of diagnostics) d.fixes = [...(d.fixes ?? []), disableForLineFix(d, map)];
 
-  const result: LintResult = { script, symbols, diagnostics, ...snapshot };
+  const result: LintResult = { script, symbols, diagnostics, ...(parseSnapshot ? { parseSnapshot } : {}) };
   if (internalErrors.length) result.internalErrors = internalErrors;
   return result;
 }

@@ -35,8 +35,6 @@ export interface Analysis {
   internalErrors?: InternalError[];
   /** With `incremental`: the snapshot the next analysis of this document parses from. */
   parseSnapshot?: ParseSnapshot;
-  /** With `incremental`: declarations whose syntax trees were reused. */
-  reusedDeclarations?: number;
 }
 
 function runCore(text: string, options: AnalysisOptions): LintResult {
@@ -46,7 +44,7 @@ function runCore(text: string, options: AnalysisOptions): LintResult {
 /** Analyses one document. Never throws for any text (the core promises as much; see the guard). */
 export function analyze(text: string, version: number, options: AnalysisOptions, now: () => number = () => 0): Analysis {
   const started = now();
-  const { script, symbols, diagnostics, internalErrors, parseSnapshot, reusedDeclarations } = runCore(text, options);
+  const { script, symbols, diagnostics, internalErrors, parseSnapshot } = runCore(text, options);
   return {
     version,
     text,
@@ -55,7 +53,7 @@ export function analyze(text: string, version: number, options: AnalysisOptions,
     diagnostics,
     durationMs: now() - started,
     ...(internalErrors ? { internalErrors } : {}),
-    ...(parseSnapshot ? { parseSnapshot, reusedDeclarations } : {}),
+    ...(parseSnapshot ? { parseSnapshot } : {}),
   };
 }
 
