@@ -299,48 +299,49 @@ export function encodeModel(model: Omit<DocumentModel, 'diagnostics'>): string {
   return JSON.stringify(wire);
 }
 
-/** One decoded occurrence: its fields, and its range read from the shared array when asked. */
-class PackedOccurrence implements OccurrenceModel {
-  readonly parameter?: boolean;
+/** A decoded entry whose range is read from the shared number array when asked for. */
+abstract class PackedEntry {
   constructor(
     private readonly a: readonly number[],
     private readonly at: number,
+  ) {}
+  get range(): Range {
+    return rangeAt(this.a, this.at);
+  }
+}
+
+class PackedOccurrence extends PackedEntry implements OccurrenceModel {
+  readonly parameter?: boolean;
+  constructor(
+    a: readonly number[],
+    at: number,
     readonly name: string,
     readonly kind: OccurrenceModel['kind'],
     readonly key: string,
     readonly declaration: boolean,
     parameter: boolean,
   ) {
+    super(a, at);
     if (parameter) this.parameter = true;
-  }
-  get range(): Range {
-    return rangeAt(this.a, this.at);
   }
   toJSON(): OccurrenceModel {
     return { name: this.name, kind: this.kind, range: this.range, declaration: this.declaration, key: this.key, ...(this.parameter ? { parameter: true } : {}) };
   }
 }
 
-class PackedTagSite implements TagSiteModel {
-  readonly api?: string;
-  readonly callee?: string;
-  readonly routine?: string;
-  readonly scenario?: string;
+class PackedTagSite extends PackedEntry implements TagSiteModel {
   constructor(
-    private readonly a: readonly number[],
-    private readonly at: number,
+    a: readonly number[],
+    at: number,
     readonly value: string,
     readonly raw: string,
+    readonly api: string | undefined,
+    readonly callee: string | undefined,
     readonly allocation: boolean,
-    optional: { api?: string; callee?: string; routine?: string; scenario?: string },
+    readonly routine: string | undefined,
+    readonly scenario: string | undefined,
   ) {
-    if (optional.api !== undefined) this.api = optional.api;
-    if (optional.callee !== undefined) this.callee = optional.callee;
-    if (optional.routine !== undefined) this.routine = optional.routine;
-    if (optional.scenario !== undefined) this.scenario = optional.scenario;
-  }
-  get range(): Range {
-    return rangeAt(this.a, this.at);
+    super(a, at);
   }
   toJSON(): TagSiteModel {
     return {
@@ -356,14 +357,13 @@ class PackedTagSite implements TagSiteModel {
   }
 }
 
-class PackedExtraToken implements ExtraToken {
+class PackedExtraToken extends PackedEntry implements ExtraToken {
   constructor(
-    private readonly a: readonly number[],
-    private readonly at: number,
+    a: readonly number[],
+    at: number,
     readonly type: ExtraToken['type'],
-  ) {}
-  get range(): Range {
-    return rangeAt(this.a, this.at);
+  ) {
+    super(a, at);
   }
   toJSON(): ExtraToken {
     return { range: this.range, type: this.type };
@@ -381,7 +381,7 @@ export function decodeModel(json: string): Omit<DocumentModel, 'diagnostics'> {
   }
   const tags: TagSiteModel[] = [];
   for (let i = 0; i < tg.length; i += TAG_WIDTH) {
-    tags.push(new PackedTagSite(tg, i + 7, strings[tg[i]], strings[tg[i + 1]], tg[i + 6] === 1, { api: str(tg[i + 2]), callee: str(tg[i + 3]), routine: str(tg[i + 4]), scenario: str(tg[i + 5]) }));
+    tags.push(new PackedTagSite(tg, i + 7, strings[tg[i]], strings[tg[i + 1]], str(tg[i + 2]), str(tg[i + 3]), tg[i + 6] === 1, str(tg[i + 4]), str(tg[i + 5])));
   }
   const extraTokens: ExtraToken[] = [];
   for (let i = 0; i < ex.length; i += EXTRA_WIDTH) extraTokens.push(new PackedExtraToken(ex, i + 1, strings[ex[i]] as ExtraToken['type']));
