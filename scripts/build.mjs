@@ -13,7 +13,7 @@ const watch = process.argv.includes('--watch');
 const nodeEntries = [
   { in: 'client/src/extension.ts', out: 'dist/client.js', external: ['vscode'] },
   { in: 'server/src/lsp/main.ts', out: 'dist/server.js' },
-  { in: 'server/src/lsp/simulationWorker.ts', out: 'dist/simulationWorker.js' },
+  { in: 'server/src/lsp/workers/analysisAndSimulationWorker.ts', out: 'dist/analysisAndSimulationWorker.js' },
   { in: 'server/src/cli/main.ts', out: 'dist/cli.js' },
   // The integration suite that runs inside VS Code's extension host (mocha `run()` entry).
   { in: 'test/vscode/suite/index.ts', out: 'out/test/vscode/suite/index.js', external: ['vscode', 'mocha'] },

@@ -3,7 +3,7 @@
  * Pool Report show) and the outcome of each scenario (what the Scenarios view shows).
  */
 import * as vscode from 'vscode';
-import type { ReportRun } from '../webview/protocol';
+import type { ReportRun } from '../shared/reportProtocol';
 
 /** `clean`, or the bug check code the run stopped at. */
 export type ScenarioOutcome = { kind: 'clean' } | { kind: 'bugcheck'; code: string; name: string } | { kind: 'error'; message: string };

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { WorkDoneProgress, type WorkDoneProgressBegin, type WorkDoneProgressReport } from 'vscode-languageclient/node';
 import { RunScenarioRequest, type RunScenarioParams } from '../../server/src/protocol';
-import type { ReportRun } from '../webview/protocol';
+import type { ReportRun } from '../shared/reportProtocol';
 import { errorText, type LanguageServerConnection } from './languageServer';
 import type { RunStore } from './runStore';
 

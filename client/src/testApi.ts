@@ -4,7 +4,7 @@
  */
 import type * as vscode from 'vscode';
 import type { HitTagState } from '../../server/src/protocol';
-import type { FromWebview, RenderedReportState, ReportRun, SortColumn } from '../webview/protocol';
+import type { FromWebview, RenderedReportState, ReportRun, SortColumn } from '../shared/reportProtocol';
 import type { ServerState } from './languageServer';
 
 export interface TreeItemSnapshot {

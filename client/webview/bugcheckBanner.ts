@@ -3,10 +3,10 @@
  * and in `!analyze -v` — code, name, the four parameters, what it means, the stack at the
  * moment it was raised, and the culprit allocations.
  */
-import type { BugCheck } from '../../server/src/core/simulator/result';
+import type { BugCheck } from '../../server/src/protocol';
 import { h } from './dom';
 import { kbStack, siteLink, type FrameContext } from './frames';
-import { hex } from './format';
+import { hex } from '../shared/format';
 
 /** What P1 of bug check 0xC4 / 0xC2 means (the subset the simulator raises). */
 const PARAM1: Record<string, Record<string, string>> = {

@@ -3,7 +3,7 @@
  * the scenario's timeline, and one series of bytes per step for each of them plus the total —
  * PoolMon's Bytes column climbing, tag by tag.
  */
-import type { TimelinePoint } from '../../server/src/core/simulator/result';
+import type { TimelinePoint } from '../../server/src/protocol';
 
 export const TOP_TAGS = 5;
 

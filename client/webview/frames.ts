@@ -1,7 +1,7 @@
 /** Stacks in `kb` form, with driver frames that open the script at their line. */
-import type { StackFrame } from '../../server/src/core/simulator/result';
+import type { StackFrame } from '../../server/src/protocol';
 import { h } from './dom';
-import { formatFrame, isDriverFrame, routineOf } from './format';
+import { formatFrame, isDriverFrame, routineOf } from '../shared/format';
 
 export interface FrameContext {
   uri: string;

@@ -6,9 +6,9 @@
 import { append, clear, h } from './dom';
 import { bugcheckBanner } from './bugcheckBanner';
 import type { FrameContext } from './frames';
-import { formatNumber } from './format';
+import { formatNumber } from '../shared/format';
 import { poolUsedTable } from './poolUsedTable';
-import type { FromWebview, RenderedReportState, ReportViewState, SortColumn, ToWebview } from './protocol';
+import type { FromWebview, RenderedReportState, ReportViewState, SortColumn, ToWebview } from '../shared/reportProtocol';
 import { diffSection, hitsSection, outstandingSection, quotaSection } from './sections';
 import { usageChart } from './usageChart';
 

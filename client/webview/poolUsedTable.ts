@@ -3,11 +3,11 @@
  * tag, with a TOTAL row, sortable columns, and a tag filter with `*` / `?` wildcards like
  * `!poolused 4 Ab*`.
  */
-import type { PoolUsedRow } from '../../server/src/core/simulator/result';
-import { tagMatches } from '../src/poolTag';
+import type { PoolUsedRow } from '../../server/src/protocol';
+import { matchTagPattern } from '../../server/src/core/poolTag';
 import { h } from './dom';
-import { formatNumber } from './format';
-import type { SortColumn } from './protocol';
+import { formatNumber } from '../shared/format';
+import type { SortColumn } from '../shared/reportProtocol';
 
 const COLUMNS: Array<{ id: SortColumn; title: string; numeric: boolean }> = [
   { id: 'tag', title: 'Tag', numeric: false },
@@ -34,7 +34,7 @@ function value(row: PoolUsedRow, col: SortColumn): number | string {
 
 export function filterAndSort(rows: PoolUsedRow[], filter: string, sort: { column: SortColumn; descending: boolean }): PoolUsedRow[] {
   const pattern = filter.trim().replace(/^'(.*)'$/, '$1');
-  const out = rows.filter((r) => tagMatches(pattern, r.tag));
+  const out = rows.filter((r) => matchTagPattern(r.tag, pattern));
   out.sort((a, b) => {
     const va = value(a, sort.column);
     const vb = value(b, sort.column);

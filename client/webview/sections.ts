@@ -1,9 +1,9 @@
 /** The report's other sections: `!verifier 0x3`, quota per process, PoolHitTag breaks, log diffs. */
-import type { HitTagBreak, OutstandingBlock, QuotaRow } from '../../server/src/core/simulator/result';
+import type { HitTagBreak, OutstandingBlock, QuotaRow } from '../../server/src/protocol';
 import { h } from './dom';
 import { kbStack, siteLink, type FrameContext } from './frames';
-import { formatNumber, hex } from './format';
-import type { ImportedLog } from './protocol';
+import { formatNumber, hex } from '../shared/format';
+import type { ImportedLog } from '../shared/reportProtocol';
 
 /** Rows shown before "N more" — a leak of 30,000 blocks should not freeze the page. */
 const MAX_ROWS = 500;

@@ -3,10 +3,10 @@
  * climbing, as a chart. uPlot is bundled into the page (no CDN); colours come from the theme.
  */
 import uPlot from 'uplot';
-import type { TimelinePoint } from '../../server/src/core/simulator/result';
+import type { TimelinePoint } from '../../server/src/protocol';
 import { h } from './dom';
 import { topTags, usageSeries } from './chartData';
-import { formatNumber } from './format';
+import { formatNumber } from '../shared/format';
 
 const PALETTE = ['--vscode-charts-blue', '--vscode-charts-red', '--vscode-charts-green', '--vscode-charts-orange', '--vscode-charts-purple', '--vscode-charts-yellow'];
 

@@ -6,6 +6,23 @@
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
 import type { OutstandingBlock, PoolUsedRow, SimulationResult, StackFrame } from './core/simulator/result';
 
+/**
+ * The result types a client reads (simulator.md, "JSON output"): the client imports them from
+ * here, never from the core, so this file is the whole contract between the two.
+ */
+export type {
+  BugCheck,
+  HitTagBreak,
+  OutstandingBlock,
+  PoolName,
+  PoolUsedRow,
+  QuotaRow,
+  SimulationResult,
+  SourceSite,
+  StackFrame,
+  TimelinePoint,
+} from './core/simulator/result';
+
 export interface RunScenarioParams {
   /** Document URI of the `.drvm` script (the open version is used). */
   uri: string;

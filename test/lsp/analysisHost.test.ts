@@ -1,14 +1,14 @@
-// The analysis worker pool (server/src/lsp/handlers/analysisHost.ts) with the real worker bundle
-// (dist/simulationWorker.js, built by `npm test`): findings arrive before the model; the model of
+// The analysis worker pool (server/src/lsp/workers/analysisHost.ts) with the real worker bundle
+// (dist/analysisAndSimulationWorker.js, built by `npm test`): findings arrive before the model; the model of
 // a version that a newer one has already replaced is not built at all; a worker that runs out of
 // memory is retried with more heap.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { AnalysisHost, defaultHeapLimitMb, Superseded } from '../../server/src/lsp/handlers/analysisHost';
+import { AnalysisHost, defaultHeapLimitMb, Superseded } from '../../server/src/lsp/workers/analysisHost';
 import { generateScript } from '../../bench/lsp.bench';
-import type { AnalysisFindings } from '../../server/src/lsp/simulationMessages';
+import type { AnalysisFindings } from '../../server/src/lsp/workers/workerMessages';
 import { analyze } from '../../server/src/lsp/services/analysis';
 import { LEAKY_TEXT, ROOT } from './client';
 
@@ -20,7 +20,7 @@ before(() => {
 });
 after(() => clearInterval(keepAlive));
 
-test('findings come first, then the model of the same version with the same diagnostics', { skip: !existsSync(join(DIST, 'simulationWorker.js')) }, async () => {
+test('findings come first, then the model of the same version with the same diagnostics', { skip: !existsSync(join(DIST, 'analysisAndSimulationWorker.js')) }, async () => {
   const host = new AnalysisHost(DIST, () => {});
   try {
     assert.ok(host.workerPath, 'the worker bundle is used');
@@ -46,7 +46,7 @@ test('findings come first, then the model of the same version with the same diag
   }
 });
 
-test('a version replaced before its model is built gets its findings but no model; the newer one gets both', { skip: !existsSync(join(DIST, 'simulationWorker.js')) }, async () => {
+test('a version replaced before its model is built gets its findings but no model; the newer one gets both', { skip: !existsSync(join(DIST, 'analysisAndSimulationWorker.js')) }, async () => {
   const host = new AnalysisHost(DIST, () => {});
   try {
     // The document's first model is always built (hover needs one of some version) …
@@ -67,7 +67,7 @@ test('a version replaced before its model is built gets its findings but no mode
   }
 });
 
-test('a worker that runs out of memory is restarted with twice the heap and the analysis still arrives', { skip: !existsSync(join(DIST, 'simulationWorker.js')) }, async () => {
+test('a worker that runs out of memory is restarted with twice the heap and the analysis still arrives', { skip: !existsSync(join(DIST, 'analysisAndSimulationWorker.js')) }, async () => {
   const logged: string[] = [];
   // A heap far too small for a 20k-line script: the first attempts run out of memory.
   const host = new AnalysisHost(DIST, (m) => logged.push(m), 1, () => 16);
@@ -94,7 +94,7 @@ test('the default heap limit: none for a small document; for a large one it grow
   assert.equal(defaultHeapLimitMb(5 * 1048576), 544);
 });
 
-test('a stale analysis with less left than a restart costs finishes in the warm worker; with no restart cost it is cancelled', { skip: !existsSync(join(DIST, 'simulationWorker.js')) }, async () => {
+test('a stale analysis with less left than a restart costs finishes in the warm worker; with no restart cost it is cancelled', { skip: !existsSync(join(DIST, 'analysisAndSimulationWorker.js')) }, async () => {
   const uri = 'file:///stale.drvm';
   const text = generateScript(12000);
   const edited = (n: number) => text.replace("'BCtx'", `'BC${n}x'`);

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { HitTagState } from '../../../server/src/protocol';
 import type { HitTagStore } from '../hitTagStore';
 import { errorText } from '../languageServer';
-import { describePoolTagInput, parsePoolTag, type ParsedPoolTag } from '../poolTag';
+import { describePoolTagInput, parsePoolTag, type ParsedPoolTag } from '../../../server/src/core/poolTag';
 
 export function registerHitTagCommands(store: HitTagStore): vscode.Disposable[] {
   const set = async (tag: string | null): Promise<HitTagState | undefined> => {

@@ -5,13 +5,13 @@
  */
 import * as vscode from 'vscode';
 import { PoolFindRequest, type PoolFindResult } from '../../../server/src/protocol';
-import { formatNumber, hex, routineOf } from '../../webview/format';
+import { formatNumber, hex, routineOf } from '../../shared/format';
 import { errorText } from '../languageServer';
 import type { LanguageServerConnection } from '../languageServer';
 import type { RunStore } from '../runStore';
 import { revealLine } from '../scenarioRunner';
 import { promptForPoolTag } from './hitTagCommands';
-import { parsePoolTag } from '../poolTag';
+import { parsePoolTag } from '../../../server/src/core/poolTag';
 
 export function registerPoolFindCommand(server: LanguageServerConnection, runs: RunStore, output: vscode.OutputChannel): vscode.Disposable[] {
   return [

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { ScenarioInfo } from '../../../server/src/protocol';
-import type { ReportRun } from '../../webview/protocol';
+import type { ReportRun } from '../../shared/reportProtocol';
 import type { HitTagStore } from '../hitTagStore';
 import { errorText } from '../languageServer';
 import type { RunStore } from '../runStore';

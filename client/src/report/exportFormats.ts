@@ -1,6 +1,6 @@
 /** What "Export Report…" writes: CSV of the `!poolused` table, or JSON of the whole run. */
-import type { PoolUsedRow } from '../../../server/src/core/simulator/result';
-import type { ImportedLog, ReportRun } from '../../webview/protocol';
+import type { PoolUsedRow } from '../../../server/src/protocol';
+import type { ImportedLog, ReportRun } from '../../shared/reportProtocol';
 
 export type ExportFormat = 'csv' | 'json' | 'txt';
 

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { RenderReportRequest } from '../../../server/src/protocol';
-import type { FromWebview, ImportedLog, RenderedReportState, ReportRun, ReportViewState, ToWebview } from '../../webview/protocol';
+import type { FromWebview, ImportedLog, RenderedReportState, ReportRun, ReportViewState, ToWebview } from '../../shared/reportProtocol';
 import { errorText, type LanguageServerConnection } from '../languageServer';
 import { revealLine } from '../scenarioRunner';
 import { makeNonce, reportHtml } from './reportHtml';

@@ -4,9 +4,9 @@
  * Selecting a driver frame opens the script at that line.
  */
 import * as vscode from 'vscode';
-import type { HitTagBreak, StackFrame } from '../../../server/src/core/simulator/result';
-import { formatFrame, formatNumber, hex, isDriverFrame } from '../../webview/format';
-import type { ReportRun } from '../../webview/protocol';
+import type { HitTagBreak, StackFrame } from '../../../server/src/protocol';
+import { formatFrame, formatNumber, hex, isDriverFrame } from '../../shared/format';
+import type { ReportRun } from '../../shared/reportProtocol';
 import type { HitTagStore } from '../hitTagStore';
 import type { RunStore } from '../runStore';
 import { PoolTreeView } from './poolTreeView';

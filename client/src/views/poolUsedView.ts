@@ -4,9 +4,9 @@
  * leak investigation starts with: which tag grows, and who allocates it.
  */
 import * as vscode from 'vscode';
-import type { OutstandingBlock, PoolUsedRow } from '../../../server/src/core/simulator/result';
-import { formatNumber, poolUsedOrder, routineOf } from '../../webview/format';
-import type { PoolMode, ReportRun } from '../../webview/protocol';
+import type { OutstandingBlock, PoolUsedRow } from '../../../server/src/protocol';
+import { formatNumber, poolUsedOrder, routineOf } from '../../shared/format';
+import type { PoolMode, ReportRun } from '../../shared/reportProtocol';
 import type { RunStore } from '../runStore';
 import { PoolTreeView } from './poolTreeView';
 

@@ -7,7 +7,7 @@
  * a run stopped by its step budget or recursion limit. Always one line on stderr, never a
  * stack trace.
  */
-import { padTag } from '../core/apis';
+import { parsePoolTag } from '../core/poolTag';
 import { check } from '../core/checker';
 import { parse } from '../core/parser';
 import { lookupOwner, parsePoolTagFile, parseReportSpec, renderReports, type PoolTagDatabase } from '../core/reports';
@@ -52,22 +52,6 @@ function usageError(message: string): CliError {
   return new CliError(`poolscope simulate: ${message}\n${SHORT_USAGE}`, 2);
 }
 
-/**
- * A PoolHitTag as typed on a command line: `Tron`, `'Abc '`, `"Abc "` or `Abc` (padded to
- * `Abc `). Returns the 4-character display form, or an error message.
- */
-export function normalizeHitTag(text: string): { tag: string } | { error: string } {
-  const quoted = /^'(.*)'$/s.exec(text) ?? /^"(.*)"$/s.exec(text);
-  const raw = quoted ? quoted[1] : text;
-  if (raw.length === 0) return { error: 'a pool tag needs 1 to 4 characters' };
-  if (raw.length > 4) return { error: `'${raw}' is longer than 4 characters` };
-  for (const ch of raw) {
-    const c = ch.charCodeAt(0);
-    if (c < 0x20 || c > 0x7e) return { error: `'${raw}' has a character outside printable ASCII` };
-  }
-  return { tag: padTag(raw) };
-}
-
 /** Parses the arguments after `simulate`; throws CliError (exit 2) with a clear message on misuse. */
 export function parseSimulateArguments(args: readonly string[]): SimulateArguments {
   const out: SimulateArguments = {
@@ -108,9 +92,9 @@ export function parseSimulateArguments(args: readonly string[]): SimulateArgumen
           return true;
         }
         case '--hit-tag': {
-          const t = normalizeHitTag(value());
+          const t = parsePoolTag(value());
           if ('error' in t) throw usageError(`invalid --hit-tag: ${t.error}`);
-          out.hitTag = t.tag;
+          out.hitTag = t.display;
           return true;
         }
         case '--low-resources': {

@@ -622,18 +622,3 @@ export const ROUTINE_KINDS: Readonly<Record<string, RoutineKindInfo>> = {
   routine: { kind: 'routine', irql: PASSIVE_LEVEL, irqlText: "the caller's", process: "the caller's", startedBy: 'a call statement' },
 };
 
-/** Tag helpers: display form ↔ ULONG ↔ C constant (see language.md, "Pool tags"). */
-export function tagToUlong(display: string): number {
-  let v = 0;
-  for (let i = 3; i >= 0; i--) v = (v << 8) | (display.charCodeAt(i) & 0xff);
-  return v >>> 0;
-}
-
-export function tagToCConstant(display: string): string {
-  return `'${display.split('').reverse().join('')}'`;
-}
-
-/** Pads a 1–4 character tag with trailing spaces to its 4-character display form. */
-export function padTag(raw: string): string {
-  return (raw + '    ').slice(0, 4);
-}

@@ -37,6 +37,7 @@ import type {
 import type { Diagnostic, QuickFix, RuleName } from './diagnostics';
 import type { ResolvedCall, SymbolTable } from './symbols';
 import { quoteForMessage } from './lexer';
+import { isTagCharacter } from './poolTag';
 
 export interface CheckResult {
   symbols: SymbolTable;
@@ -582,7 +583,7 @@ class Checker {
       if (raw.length === 0) why = 'an empty pool tag';
       else if (raw.length > 4) why = `pool tag ${quoteForMessage(raw)} has ${raw.length} characters; a tag is one ULONG of at most 4`;
       else {
-        const bad = [...raw].find((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) > 0x7e) ?? '';
+        const bad = [...raw].find((ch) => !isTagCharacter(ch.charCodeAt(0))) ?? '';
         why = `pool tag contains U+${bad.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}, outside printable ASCII (0x20–0x7E)`;
       }
       this.report('invalid-tag', tag.range, `${why}: !poolused, PoolMon and PoolHitTag could not show or match it, so its blocks cannot be traced`);

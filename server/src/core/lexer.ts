@@ -12,7 +12,7 @@
  */
 import type { Comment, Position, Range } from './ast';
 import type { Diagnostic } from './diagnostics';
-import { padTag } from './apis';
+import { tagDisplayValue } from './poolTag';
 
 export type TokenKind = 'identifier' | 'number' | 'string' | 'tag' | 'percent' | 'punct' | 'invalid' | 'eof';
 
@@ -153,16 +153,6 @@ export function quoteForMessage(text: string): string {
   let s = text.length > 24 ? text.slice(0, 24) + '…' : text;
   s = s.replace(/[\u0000-\u001f\u007f-\u009f\ud800-\udfff]/g, (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'));
   return `'${s}'`;
-}
-
-/** Validates the characters between a tag's quotes: the padded display form, or undefined. */
-export function tagDisplayValue(raw: string): string | undefined {
-  if (raw.length < 1 || raw.length > 4) return undefined;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e) return undefined;
-  }
-  return padTag(raw);
 }
 
 /** All tokens of a text at once (tests, tools). The parser pulls them one by one from `Lexer`. */

@@ -1,6 +1,8 @@
 /**
  * The PoolScope language server: wires LSP requests to the handlers (one module per concern
- * under `handlers/`), which sit on pure services (`services/`) over the core. Transport-free:
+ * under `handlers/`), which sit on pure services (`services/`) over the core; the per-session
+ * state (settings, open documents) is in `state/`, the worker threads that run analyses and
+ * simulations and the main-thread side that drives them in `workers/`. Transport-free:
  * `main.ts` (IPC or stdio) and `poolscope lsp --stdio` both call `startServer`.
  */
 import {
@@ -34,15 +36,15 @@ import { importLogRequest } from './handlers/logs';
 import { provideDefinition, provideHighlights, providePrepareRename, provideReferences, provideRename } from './handlers/navigation';
 import { documentSymbols, foldingRanges, scenarioLenses, semanticTokens, SEMANTIC_LEGEND } from './handlers/outline';
 import { renderReportRequest, renderText } from './handlers/reports';
-import { PoolTagFiles, SettingsCache } from './handlers/settings';
-import { SimulationService } from './handlers/simulation';
-import { Workspace } from './handlers/workspace';
-import { AnalysisHost } from './handlers/analysisHost';
+import { PoolTagFiles, SettingsCache } from './state/settings';
+import { SimulationService } from './workers/simulationService';
+import { Workspace } from './state/workspace';
+import { AnalysisHost } from './workers/analysisHost';
 
 export interface ServerOptions {
   /** Debounce between the last edit of a burst and its validation (ms). Default 50. */
   debounceMs?: number;
-  /** Directory holding simulationWorker.js (default: next to this bundle). Without it, analyses run in-process. */
+  /** Directory holding analysisAndSimulationWorker.js (default: next to this bundle). Without it, analyses run in-process. */
   workerDir?: string;
 }
 

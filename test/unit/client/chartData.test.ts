@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { topTags, usageSeries } from '../../../client/webview/chartData';
-import type { TimelinePoint } from '../../../server/src/core/simulator/result';
+import type { TimelinePoint } from '../../../server/src/protocol';
 
 const point = (step: number, tags: Record<string, [number, number]>, label: string | null = null): TimelinePoint =>
   ({

@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { poolUsedCsv } from '../../../client/src/report/exportFormats';
-import { poolUsedOrder } from '../../../client/webview/format';
+import { poolUsedOrder } from '../../../client/shared/format';
 import { filterAndSort } from '../../../client/webview/poolUsedTable';
-import type { PoolUsedRow } from '../../../server/src/core/simulator/result';
+import type { PoolUsedRow } from '../../../server/src/protocol';
 
 const row = (tag: string, np: number, p: number): PoolUsedRow => ({
   tag,

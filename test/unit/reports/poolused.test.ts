@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   formatPoolUsed,
-  matchTagPattern,
   parsePoolTagFile,
   sortPoolUsed,
 } from '../../../server/src/core/reports';
@@ -68,22 +67,6 @@ test('0x4 sorts by paged bytes, 0x2 by non-paged bytes, largest first, ties by t
   assert.deepEqual(sortPoolUsed(rows, 4).map((r) => r.tag), ['Bbbb', 'Cccc', 'Aaaa']);
   assert.deepEqual(sortPoolUsed(rows, 2).map((r) => r.tag), ['Cccc', 'Bbbb', 'Aaaa']);
   assert.deepEqual(rows.map((r) => r.tag), ['Aaaa', 'Bbbb', 'Cccc'], 'input left untouched');
-});
-
-test('matchTagPattern: * any run, ? one character, case-sensitive, short plain patterns padded', () => {
-  assert.equal(matchTagPattern('Abc ', 'Abc '), true);
-  assert.equal(matchTagPattern('Abc ', 'Abc'), true);
-  assert.equal(matchTagPattern('Abc ', 'abc '), false);
-  assert.equal(matchTagPattern('Abc ', 'A*'), true);
-  assert.equal(matchTagPattern('Abc ', '*c*'), true);
-  assert.equal(matchTagPattern('Abc ', '*x*'), false);
-  assert.equal(matchTagPattern('Abc ', 'A?c?'), true);
-  assert.equal(matchTagPattern('Abcd', 'A?c'), false);
-  assert.equal(matchTagPattern('NtFA', 'NtF?'), true);
-  assert.equal(matchTagPattern('NtF', 'NtF?'), true); // 'NtF ' — the space is a character
-  assert.equal(matchTagPattern('1MEM', '?MEM'), true);
-  assert.equal(matchTagPattern('a.c ', 'a.c'), true);
-  assert.equal(matchTagPattern('abc ', 'a.c'), false, 'regex characters are literal');
 });
 
 test('pattern filters rows and the TOTAL row sums only what is shown', () => {

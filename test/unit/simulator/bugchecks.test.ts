@@ -1,7 +1,7 @@
 // Every bug check of simulator.md, with all four parameters, from one small script each.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tagToUlong } from '../../../server/src/core/apis';
+import { tagToUlong } from '../../../server/src/core/poolTag';
 import { bugcheckOf, frames, param, run } from './helpers';
 
 /** Synthetic addresses: the first block sits at offset 0x10010, each block takes 16 + size rounded to 16. */

@@ -1,7 +1,7 @@
 /** The code lenses above each scenario ("Run scenario", "Run with PoolHitTag…") run it when clicked. */
 import * as assert from 'node:assert';
 import * as vscode from 'vscode';
-import type { ReportRun } from '../../../client/webview/protocol';
+import type { ReportRun } from '../../../client/shared/reportProtocol';
 import { harnessAvailable, harnessRequest, poolscope, workspaceFile } from './helpers';
 
 async function lensesAt(uri: vscode.Uri, line: number): Promise<vscode.CodeLens[]> {

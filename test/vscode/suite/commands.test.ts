@@ -2,7 +2,7 @@
 import * as assert from 'node:assert';
 import * as vscode from 'vscode';
 import type { ImportLogResult, PoolFindResult } from '../../../server/src/protocol';
-import type { ReportRun } from '../../../client/webview/protocol';
+import type { ReportRun } from '../../../client/shared/reportProtocol';
 import { abcTagPosition, EXTENSION_ID, harnessAvailable, harnessRequest, hoverText, poolscope, reportRendered, waitFor, workspaceFile } from './helpers';
 
 const COMMANDS: Record<string, string> = {

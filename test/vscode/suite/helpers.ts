@@ -3,7 +3,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { PoolScopeApi } from '../../../client/src/testApi';
-import type { RenderedReportState } from '../../../client/webview/protocol';
+import type { RenderedReportState } from '../../../client/shared/reportProtocol';
 
 export const EXTENSION_ID = 'poolscope.poolscope';
 

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert';
 import * as vscode from 'vscode';
 import type { HitTagState } from '../../../server/src/protocol';
-import type { ReportRun } from '../../../client/webview/protocol';
+import type { ReportRun } from '../../../client/shared/reportProtocol';
 import type { TreeItemSnapshot } from '../../../client/src/testApi';
 import { harnessAvailable, harnessRequest, poolscope, waitFor, workspaceFile } from './helpers';
 

@@ -4,7 +4,7 @@
  */
 import * as assert from 'node:assert';
 import * as vscode from 'vscode';
-import type { ReportRun } from '../../../client/webview/protocol';
+import type { ReportRun } from '../../../client/shared/reportProtocol';
 import { harnessAvailable, harnessRequest, poolscope, reportRendered, workspaceFile } from './helpers';
 
 const DRIVER = '<script>window.__pwned=1</script><img src=x onerror=alert(1)>.sys';

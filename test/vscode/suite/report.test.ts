@@ -5,7 +5,7 @@
 import * as assert from 'node:assert';
 import * as vscode from 'vscode';
 import type { PoolScopeApi } from '../../../client/src/testApi';
-import type { ReportRun } from '../../../client/webview/protocol';
+import type { ReportRun } from '../../../client/shared/reportProtocol';
 import { harnessAvailable, harnessRequest, poolscope, reportRendered, workspaceFile } from './helpers';
 
 /** Resolves when the report page's button `type` has done its work. */

@@ -10,7 +10,7 @@
 import * as assert from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
-import type { ReportRun } from '../../../client/webview/protocol';
+import type { ReportRun } from '../../../client/shared/reportProtocol';
 import { abcTagPosition, describeDiagnostics, diagnosticsOf, EXTENSION_ID, hoverText, poolscope, ruleOf, rulesAndLines, waitFor, workspaceFile } from './helpers';
 
 export function registerUntrustedTests(): void {

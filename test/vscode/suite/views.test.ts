@@ -2,7 +2,7 @@
 import * as assert from 'node:assert';
 import * as vscode from 'vscode';
 import type { TreeItemSnapshot } from '../../../client/src/testApi';
-import type { ReportRun } from '../../../client/webview/protocol';
+import type { ReportRun } from '../../../client/shared/reportProtocol';
 import type { ScenarioNode } from '../../../client/src/views/scenariosView';
 import { poolscope, waitFor, workspaceFile } from './helpers';
 

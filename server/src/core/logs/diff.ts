@@ -6,7 +6,7 @@
  * Source (Microsoft Learn, "Example 3: Detect Memory Leakage" and "Example 4"):
  * https://learn.microsoft.com/windows-hardware/drivers/devtest/poolmon-examples
  */
-import { padTag } from '../apis';
+import { padTag } from '../poolTag';
 import type { PoolName, PoolUsedRow } from '../simulator/result';
 import type { ParsedLog, PoolFindBlock } from './types';
 

@@ -11,7 +11,7 @@
  * (PoolType 0 = non-paged, the default; 1 = paged; session and special pool are counted with the
  * pool kind they come from: session pool is paged, special pool is read as non-paged.)
  */
-import { padTag } from '../apis';
+import { padTag } from '../poolTag';
 import type { PoolName } from '../simulator/result';
 import { isBlank, isChatter, normaliseAddress, type LogLine } from './lines';
 import { LogParseError, type ParsedLog, type PoolFindBlock } from './types';

@@ -12,7 +12,7 @@
  * A file may hold several refreshes pasted one after another: a later line for the same tag and
  * type replaces the earlier one, so the result is the last snapshot.
  */
-import { padTag } from '../apis';
+import { padTag } from '../poolTag';
 import type { PoolUsedRow } from '../simulator/result';
 import { isBlank, isChatter, type LogLine } from './lines';
 import { LogParseError, type ParsedLog } from './types';

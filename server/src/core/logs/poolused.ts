@@ -8,7 +8,7 @@
  * newer debuggers print a tab first and use wider columns. Both are read by column position: each
  * number is right-aligned under its header word, so the header says where a column ends.
  */
-import { padTag } from '../apis';
+import { padTag } from '../poolTag';
 import type { PoolCounters, PoolUsedRow } from '../simulator/result';
 import { isBlank, isChatter, type LogLine } from './lines';
 import { LogParseError, type ParsedLog } from './types';

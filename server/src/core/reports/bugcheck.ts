@@ -10,7 +10,7 @@
  * - Bug Check 0xCB: https://learn.microsoft.com/windows-hardware/drivers/debugger/bug-check-0xcb--driver-left-locked-pages-in-process
  * - Pool Tracking (0xC4/0x62 at unload, 0xCB for locked pages): https://learn.microsoft.com/windows-hardware/drivers/devtest/pool-tracking
  */
-import { padTag } from '../apis';
+import { padTag } from '../poolTag';
 import type { BugCheck, OutstandingBlock, SourceSite, StackFrame } from '../simulator/result';
 import { argument64, frameSymbol, innermostDriverFrame, scriptBaseName } from './format';
 import { formatKbStack } from './kb';

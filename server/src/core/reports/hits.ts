@@ -8,7 +8,7 @@
  *   https://learn.microsoft.com/windows-hardware/drivers/debugger/using-the-kernel-debugger-to-find-a-kernel-mode-memory-leak
  * - kb: https://learn.microsoft.com/windows-hardware/drivers/debuggercmds/k--kb--kc--kd--kp--kp--kv--display-stack-backtrace-
  */
-import { padTag } from '../apis';
+import { padTag } from '../poolTag';
 import type { HitTagBreak } from '../simulator/result';
 import { hexDigits, scriptBaseName, withCommas } from './format';
 import { formatKbStack } from './kb';

@@ -8,10 +8,9 @@
  * (simulator.md) in hex, right-aligned in six columns as simulator.md's example prints it
  * (`size:  1000`; the real extension's field is one narrower).
  */
-import { padTag } from '../apis';
+import { matchTagPattern, padTag, validateTagPattern } from '../poolTag';
 import type { OutstandingBlock, PoolName } from '../simulator/result';
 import { hexDigits, padLeft } from './format';
-import { matchTagPattern, validateTagPattern } from './poolused';
 
 /** What !poolfind needs of a block: live simulated blocks and parsed `!poolfind` lines both fit. */
 export type PoolFindInput = Pick<OutstandingBlock, 'address' | 'tag' | 'pool' | 'size'> & {

@@ -9,7 +9,7 @@
  * Columns as in Learn's sample: ` %-4s %-5s%10d (%4d)%10d (%4d)%9d%8d (%6d)%7d`. The `( )` columns
  * are the change since PoolMon's previous refresh; a single snapshot has none, so they print 0.
  */
-import { padTag } from '../apis';
+import { padTag } from '../poolTag';
 import type { PoolCounters, PoolUsedRow } from '../simulator/result';
 import { padLeft } from './format';
 

@@ -15,7 +15,7 @@
  * - !pool (pooltag.txt location): https://learn.microsoft.com/windows-hardware/drivers/debuggercmds/-pool
  * - PoolMon /g and pooltag.txt: https://learn.microsoft.com/windows-hardware/drivers/devtest/poolmon-examples
  */
-import { padTag } from '../apis';
+import { padTag } from '../poolTag';
 
 export interface PoolTagEntry {
   /** 4-character display form, padded (`'Io  '`). */

@@ -14,7 +14,7 @@
  *
  * Column layout (printf): row ` %-4s %8d %8d  %8d %8d`; verbose ` %-4s` + eight ` %8d`.
  */
-import { padTag } from '../apis';
+import { matchTagPattern, padTag, validateTagPattern } from '../poolTag';
 import type { PoolUsedRow } from '../simulator/result';
 import { padLeft } from './format';
 import { lookupOwner, unknownOwnerText, type PoolTagDatabase } from './pooltag';
@@ -46,32 +46,6 @@ export function validatePoolUsedFlags(flags: number): string | undefined {
   if (flags & ~POOLUSED_KNOWN_FLAGS) return `unknown flag bits 0x${(flags & ~POOLUSED_KNOWN_FLAGS).toString(16)} (use 0x1, 0x2, 0x4)`;
   if (flags & POOLUSED_SORT_NONPAGED && flags & POOLUSED_SORT_PAGED) return 'flags 0x2 and 0x4 cannot be used together';
   return undefined;
-}
-
-/** Why a tag pattern is refused, or undefined. Shorter patterns without `*` are padded like tags. */
-export function validateTagPattern(pattern: string): string | undefined {
-  if (pattern.length === 0) return 'empty tag pattern';
-  if (!pattern.includes('*') && pattern.length > 4) return `tag pattern '${pattern}' is longer than four characters`;
-  return undefined;
-}
-
-const patternCache = new Map<string, RegExp>();
-
-/**
- * `!poolused`'s TagString match: case-sensitive, `*` for any run of characters, `?` for exactly
- * one. A pattern without `*` is compared with the 4-character tag, padded with spaces the way a
- * tag is (`Abc` matches `'Abc '`).
- */
-export function matchTagPattern(tag: string, pattern: string): boolean {
-  let re = patternCache.get(pattern);
-  if (!re) {
-    const full = pattern.includes('*') ? pattern : padTag(pattern);
-    const source = Array.from(full, (c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[\\^$.+()[\]{}|/]/g, '\\$&'))).join('');
-    re = new RegExp(`^${source}$`, 's');
-    if (patternCache.size > 256) patternCache.clear();
-    patternCache.set(pattern, re);
-  }
-  return re.test(padTag(tag));
 }
 
 /** Plain code-unit order, as WinDbg sorts tags (`AGP ` before `AcdN`, upper case before lower). */

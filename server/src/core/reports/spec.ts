@@ -3,8 +3,8 @@
  *   poolused[:FLAGS[:PATTERN]] | poolfind:TAG | verifier | hits | quota | timeline | bugcheck | all
  * FLAGS are read the way WinDbg reads them, in hex (`4`, `0x4`, `5` = verbose + paged sort).
  */
-import { padTag } from '../apis';
-import { validatePoolUsedFlags, validateTagPattern } from './poolused';
+import { padTag, validateTagPattern } from '../poolTag';
+import { validatePoolUsedFlags } from './poolused';
 
 export type ReportSpec =
   | { kind: 'poolused'; flags: number; pattern?: string }

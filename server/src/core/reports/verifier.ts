@@ -8,7 +8,7 @@
  * prints the symbol of the innermost driver frame with the script line as its displacement,
  * `Leaky!ReadDispatch+0x9 (leaky.drvm:9)`, which is what `ln` on that address would say.
  */
-import { padTag } from '../apis';
+import { padTag } from '../poolTag';
 import type { OutstandingBlock, SimulationResult } from '../simulator/result';
 import { hex8, innermostDriverFrame, padRight, scriptBaseName, verifierCaller } from './format';
 

@@ -19,7 +19,7 @@
  * - https://learn.microsoft.com/windows-hardware/drivers/devtest/28751-banned-exallocatepool-usage
  * - https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/ne-wdm-_pool_type
  */
-import { padTag } from '../apis';
+import { padTag } from '../poolTag';
 import type { Call, Identifier, Routine, Script } from '../ast';
 import type { Diagnostic, QuickFix, TextEdit } from '../diagnostics';
 import type { SymbolTable } from '../symbols';

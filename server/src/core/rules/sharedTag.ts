@@ -14,7 +14,7 @@
  * can only hold that site's block of the group) are rewritten with it, so the fix creates no
  * `free-tag-mismatch`. Also offered as a `source` action for the whole file.
  */
-import { padTag } from '../apis';
+import { padTag } from '../poolTag';
 import type { Call, ScenarioStep, Script, Statement, TagLiteral } from '../ast';
 import type { Diagnostic, QuickFix, TextEdit } from '../diagnostics';
 import { analyzeProgram, type AllocationSite, type ProgramModel } from '../analysis/irql';

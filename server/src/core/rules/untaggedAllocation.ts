@@ -7,7 +7,7 @@
  *
  * The repair is the same as deprecated-allocator's: ExAllocatePool2 with a tag of its own.
  */
-import { padTag } from '../apis';
+import { padTag } from '../poolTag';
 import type { Diagnostic } from '../diagnostics';
 import { forEachCall } from '../analysis/irql';
 import { toExAllocatePool2 } from './deprecatedAllocator';

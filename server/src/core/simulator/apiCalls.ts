@@ -20,8 +20,9 @@
 import { DISPATCH_LEVEL, IRQL_CONSTANTS, type ApiInfo } from '../apis';
 import type * as Ast from '../ast';
 import { callSite, describeAllocation, describeRelease } from './callSpecs';
-import type { CompiledRoutine, Eval, RoutineCompiler } from './compile';
+import type { RoutineCompilation } from './machine';
 import { NULL_HANDLE as NULL_POINTER } from './poolTracker';
+import type { CompiledRoutine, Eval } from './routine';
 import { SiteFrame } from './stack';
 
 /** NULL, module-local: compiled closures must not go through an import getter per call. */
@@ -36,7 +37,7 @@ function raisedLevel(arg: Ast.Argument | undefined): number {
   return DISPATCH;
 }
 
-export function compileApiCall(c: RoutineCompiler, call: Ast.Call, cr: CompiledRoutine, api: ApiInfo): Eval {
+export function compileApiCall(c: RoutineCompilation, call: Ast.Call, cr: CompiledRoutine, api: ApiInfo): Eval {
   const m = c.m;
   const pool = c.pool;
   const t = pool.tracker;

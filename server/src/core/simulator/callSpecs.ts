@@ -5,6 +5,7 @@
  */
 import { POOL_FLAG_BY_NAME, POOL_TYPE_BY_NAME, type ApiInfo, type BlockKind } from '../apis';
 import type * as Ast from '../ast';
+import { padTag } from '../poolTag';
 import type { AllocationSite, CallSite, PoolTracker } from './poolTracker';
 
 /** Tag of untagged allocations (ExAllocatePool, ExAllocatePoolWithQuota). */
@@ -56,7 +57,7 @@ export function callSite(node: Ast.Node): CallSite {
 
 /** The tag a call passes, in display form (padded), or null when the argument is not a tag. */
 export function tagArgument(arg: Ast.Argument | undefined): string | null {
-  if (arg && arg.type === 'tag') return arg.value ?? (arg.raw + '    ').slice(0, 4);
+  if (arg && arg.type === 'tag') return arg.value ?? padTag(arg.raw);
   return null;
 }
 

@@ -9,51 +9,18 @@ import { forEachStatement } from '../analysis/walk';
 import type * as Ast from '../ast';
 import type { SymbolTable } from '../symbols';
 import { compileApiCall } from './apiCalls';
-import type { Simulation } from './engine';
+import type { Machine, RoutineCompilation } from './machine';
 import { PointerList } from './pointerList';
-import { NULL_HANDLE as NULL_POINTER, type ProcessQuota } from './poolTracker';
-import type { OperationContext, PoolOperations, Value } from './poolOps';
+import { NULL_HANDLE as NULL_POINTER } from './poolTracker';
+import type { PoolOperations } from './poolOps';
 import type { SeededRandom } from './prng';
-import { SiteFrame, type StackNode } from './stack';
+import { Activation, CompiledRoutine, repeatCount, type Eval, type Exec, type Value } from './routine';
+import { SiteFrame } from './stack';
 
 /** NULL, module-local: compiled closures must not go through an import getter per call. */
 const NULL_HANDLE = NULL_POINTER;
 
-/** A compiled statement; returns 1 when it executed `return`. */
-export type Exec = (a: Activation) => number;
-export type Eval = (a: Activation) => Value;
-
-export class CompiledRoutine {
-  body: Exec = () => 0;
-  slotCount = 0;
-  constructor(
-    readonly routine: Ast.Routine,
-    /** `Leaky!ReadDispatch` */
-    readonly frame: string,
-    readonly slots: Map<string, number>,
-    readonly paramSlots: number[],
-  ) {}
-}
-
-/** One running routine: its locals, its stack and the context pool operations see. */
-export class Activation implements OperationContext {
-  constructor(
-    readonly locals: Value[],
-    readonly routine: CompiledRoutine,
-    /** The frames below this routine: its caller chain and the system frames. */
-    readonly base: StackNode,
-    readonly process: ProcessQuota,
-    /** Running in a DPC routine or anything it calls (0xC4 / 0x10B). */
-    readonly inDpc: boolean,
-  ) {}
-}
-
-/** Iterations of a `repeat` (a count that is not a positive finite number runs no iteration). */
-export function repeatCount(value: number): number {
-  return Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
-}
-
-export class RoutineCompiler {
+export class RoutineCompiler implements RoutineCompilation {
   readonly routines = new Map<Ast.Routine, CompiledRoutine>();
   private readonly globals: Value[] = [];
   private readonly globalSlots = new Map<string, number>();
@@ -61,7 +28,7 @@ export class RoutineCompiler {
 
   constructor(
     /** The machine the compiled code runs on (steps, budget, IRQL, nested calls, queue). */
-    readonly m: Simulation,
+    readonly m: Machine,
     readonly pool: PoolOperations,
     private readonly rng: SeededRandom,
     private readonly script: Ast.Script,

@@ -16,9 +16,10 @@
  * next timeline sample).
  */
 import { DISPATCH_LEVEL, PASSIVE_LEVEL } from '../apis';
+import { parsePoolTag } from '../poolTag';
 import type * as Ast from '../ast';
 import type { SymbolTable } from '../symbols';
-import { Activation, RoutineCompiler, type CompiledRoutine } from './compile';
+import { RoutineCompiler } from './compile';
 import {
   DEFAULT_MAX_HITS,
   DEFAULT_MAX_STEPS,
@@ -28,10 +29,12 @@ import {
   type SimulationOptions,
 } from './contract';
 import { SystemFrames } from './frames';
-import { BugCheckStop, PoolOperations, type Value } from './poolOps';
+import type { Machine, QueuedKind } from './machine';
+import { BugCheckStop, PoolOperations } from './poolOps';
 import { NULL_HANDLE as NULL_POINTER, PoolTracker, type CallSite, type ProcessQuota } from './poolTracker';
 import { SeededRandom } from './prng';
 import type { BugCheck, SimulationResult } from './result';
+import { Activation, type CompiledRoutine, type Value } from './routine';
 import { ScenarioCompiler } from './scenario';
 import { createStackRoot, type StackNode } from './stack';
 import { TimelineRecorder } from './timeline';
@@ -49,8 +52,6 @@ const MAX_IRQL_STACK = 4096;
 /** The locals of a routine that has none (never written). */
 const NO_LOCALS: Value[] = [];
 
-export type QueuedKind = 'dpc' | 'ioWorkItem' | 'exWorkItem';
-
 interface QueuedWork {
   kind: QueuedKind;
   routine: CompiledRoutine;
@@ -60,7 +61,7 @@ interface QueuedWork {
   key: unknown;
 }
 
-export class Simulation {
+export class Simulation implements Machine {
   // Hot fields first.
   steps = 0;
   nextCheck = 1;
@@ -110,10 +111,10 @@ export class Simulation {
     this.system = this.tracker.process('System');
     this.idle = this.tracker.process('Idle');
     if (options.hitTag) {
-      // Accept the forms a user types too: `'Abc '` (quoted) and `Abc` (padded).
-      const quoted = /^'(.{1,4})'$/s.exec(options.hitTag);
-      const raw = quoted ? quoted[1] : options.hitTag;
-      this.tracker.setHitTag(raw.length < 4 ? (raw + '    ').slice(0, 4) : raw);
+      // Accept the forms a user types too: `'Abc '` (quoted) and `Abc` (padded). Text that is
+      // no tag is kept as it is: it matches no allocation.
+      const parsed = parsePoolTag(options.hitTag);
+      this.tracker.setHitTag('error' in parsed ? options.hitTag : parsed.display);
     }
     this.pool = new PoolOperations(this, this.tracker, this.rng, this.stackRoot.registry, this.idle, {
       driverName: this.driverName,

@@ -17,36 +17,21 @@
  * - IoFreeMdl does not unlock pages (MmUnlockPages must come first):
  *   https://learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nf-wdm-iofreemdl
  */
-import { APC_LEVEL, tagToUlong } from '../apis';
+import { APC_LEVEL } from '../apis';
+import { tagToUlong } from '../poolTag';
 import { addressValue, DRIVER_NAME_OFFSET, formatAddress, VERIFIER_DRIVER_DATA_OFFSET } from './address';
 import * as BugChecks from './bugcheck';
 import { PAGED_POOL_TYPE, type AllocationCall, type ReleaseCall } from './callSpecs';
-import type { CompiledRoutine } from './compile';
 import { NULL_HANDLE, type BlockInfo, type CallSite, type PoolTracker, type ProcessQuota } from './poolTracker';
 import type { SeededRandom } from './prng';
 import type { BugCheck, HitTagBreak, OutstandingBlock, PoolName, StackFrame } from './result';
+import type { CompiledRoutine, MachineState, OperationContext, Value } from './routine';
 import type { StackNode } from './stack';
 
 const APC = APC_LEVEL;
 
 /** Bug checks kept with --continue-on-bugcheck (the rest are counted). */
 const MAX_BUGCHECKS = 10_000;
-
-/** A pointer: a block handle (poolTracker.ts), or NULL_HANDLE (0). */
-export type Value = number;
-
-/** What pool operations read of the running machine: the IRQL and the step count right now. */
-export interface MachineState {
-  readonly irql: number;
-  readonly steps: number;
-}
-
-/** The context a pool operation runs in (the running routine's activation). */
-export interface OperationContext {
-  readonly process: ProcessQuota;
-  /** Running in a DPC routine or anything it calls (0xC4 / 0x10B). */
-  readonly inDpc: boolean;
-}
 
 export interface PoolOptions {
   driverName: string;

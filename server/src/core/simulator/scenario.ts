@@ -15,10 +15,11 @@
  */
 import { DISPATCH_LEVEL, PASSIVE_LEVEL } from '../apis';
 import type * as Ast from '../ast';
+import { padTag } from '../poolTag';
 import type { SymbolTable } from '../symbols';
-import { repeatCount, type CompiledRoutine, type RoutineCompiler } from './compile';
 import { SimulationError } from './contract';
-import type { Simulation } from './engine';
+import type { Machine, RoutineCompilation } from './machine';
+import { repeatCount, type CompiledRoutine } from './routine';
 
 type Step = () => void;
 
@@ -28,8 +29,8 @@ const DISPATCH = DISPATCH_LEVEL;
 
 export class ScenarioCompiler {
   constructor(
-    private readonly m: Simulation,
-    private readonly routines: RoutineCompiler,
+    private readonly m: Machine,
+    private readonly routines: RoutineCompilation,
     private readonly symbols: SymbolTable,
   ) {}
 
@@ -142,7 +143,7 @@ export class ScenarioCompiler {
         };
       }
       case 'hittag': {
-        const tag = step.tag ? (step.tag.value ?? (step.tag.raw + '    ').slice(0, 4)) : null;
+        const tag = step.tag ? (step.tag.value ?? padTag(step.tag.raw)) : null;
         return () => {
           if (++m.steps >= m.nextCheck) m.checkpoint(line, column);
           m.tracker.setHitTag(tag);

@@ -7,7 +7,7 @@
 import { CodeActionKind, type CodeAction, type CodeActionParams, type Range as LspRange } from 'vscode-languageserver';
 import { sameDiagnostic, toLspEdit } from './convert';
 import type { RecordedFinding, Validator } from './diagnostics';
-import type { Workspace } from './workspace';
+import type { Workspace } from '../state/workspace';
 
 function overlaps(a: LspRange, b: LspRange): boolean {
   const before = (p: { line: number; character: number }, q: { line: number; character: number }): boolean =>

@@ -13,7 +13,7 @@ import {
 import { lookupApi } from '../../core/apis';
 import { complete, type Candidate, type CandidateKind } from '../services/completion';
 import { callContextAt } from '../services/textScan';
-import type { Workspace } from './workspace';
+import type { Workspace } from '../state/workspace';
 
 const ITEM_KIND: Record<CandidateKind, CompletionItemKind> = {
   api: CompletionItemKind.Function,

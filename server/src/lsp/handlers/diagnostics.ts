@@ -5,7 +5,7 @@
  *   the previous version's diagnostics already published) is analysed at once; an edit that
  *   follows another still waiting for its diagnostics (re)starts the document's timer, so only
  *   the last edit of a burst is analysed. Analyses run in the analysis worker
- *   (handlers/analysisHost.ts), never on the main thread.
+ *   (workers/analysisHost.ts), never on the main thread.
  * - Diagnostics are published as soon as the worker's rules are done; the document model for
  *   every other request (outline, references, tokens …) follows in a second message.
  * - A result is published only if the document is still at the version analysed, with that
@@ -17,12 +17,12 @@ import type { Connection, Diagnostic as LspDiagnostic } from 'vscode-languageser
 import type { Diagnostic } from '../../core/diagnostics';
 import { performance } from 'node:perf_hooks';
 import type { DocumentModel } from '../services/model';
-import type { AnalysisFindings } from '../simulationMessages';
+import type { AnalysisFindings } from '../workers/workerMessages';
 import { ValidatedNotification } from '../../protocol';
-import { AnalysisHost, Superseded } from './analysisHost';
+import { AnalysisHost, Superseded } from '../workers/analysisHost';
 import { toLspDiagnostic } from './convert';
-import type { SettingsCache } from './settings';
-import type { Workspace } from './workspace';
+import type { SettingsCache } from '../state/settings';
+import type { Workspace } from '../state/workspace';
 
 export interface RecordedFinding {
   lsp: LspDiagnostic;

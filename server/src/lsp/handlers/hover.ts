@@ -8,7 +8,7 @@ import { lookupApi } from '../../core/apis';
 import { apiHover, constantHover, routineHover, storageHover, tagHover } from '../services/hoverContent';
 import { normalizeTagInput } from '../services/occurrences';
 import { identifierAt, tagAt } from '../services/textScan';
-import type { Workspace } from './workspace';
+import type { Workspace } from '../state/workspace';
 
 export type OwnerLookup = (uri: string, tag: string) => Promise<string | undefined>;
 

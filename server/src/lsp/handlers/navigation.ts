@@ -17,7 +17,8 @@ import {
   type TextEdit,
   type WorkspaceEdit,
 } from 'vscode-languageserver';
-import { isValidIdentifier, normalizeTagInput } from '../services/occurrences';
+import { tagInputText } from '../../core/poolTag';
+import { isValidIdentifier, normalizeTagInput, scriptTagProblem } from '../services/occurrences';
 import {
   occurrenceAtOffset,
   occurrencesOfKey,
@@ -27,7 +28,7 @@ import {
   type TagSiteModel,
 } from '../services/model';
 import { toLspRange } from './convert';
-import type { Workspace } from './workspace';
+import type { Workspace } from '../state/workspace';
 
 interface Target {
   uri: string;
@@ -107,8 +108,10 @@ export async function provideRename(workspace: Workspace, params: RenameParams):
   if (t.tag) {
     const norm = normalizeTagInput(params.newName);
     if ('error' in norm) throw new ResponseError(ErrorCodes.InvalidParams, `Cannot rename the tag: ${norm.error}`);
+    const unwritable = scriptTagProblem(norm.tag);
+    if (unwritable) throw new ResponseError(ErrorCodes.InvalidParams, `Cannot rename the tag: ${unwritable}`);
     // Written without the trailing padding when the user typed a short tag (short-tag will say so).
-    const written = params.newName.replace(/^'(.*)'$/, '$1');
+    const written = tagInputText(params.newName);
     for (const s of tagSites(t.index, t.tag.value)) edits.push({ range: toLspRange(s.range), newText: `'${written}'` });
   } else {
     const o = t.occurrence!;

@@ -3,7 +3,7 @@ import { ErrorCodes, ResponseError } from 'vscode-languageserver';
 import { renderReports, type PoolTagDatabase } from '../../core/reports/index';
 import type { SimulationResult } from '../../core/simulator/result';
 import type { RenderReportParams } from '../../protocol';
-import { URI } from './uri';
+import { URI, Utils } from 'vscode-uri';
 
 export async function renderReportRequest(
   params: RenderReportParams,
@@ -23,7 +23,7 @@ export async function renderText(
 ): Promise<string> {
   const pooltag = await pooltagFor(uri);
   try {
-    return renderReports(result, reports, { pooltag, file: uri ? URI.baseName(uri) : undefined });
+    return renderReports(result, reports, { pooltag, file: uri ? Utils.basename(URI.parse(uri)) : undefined });
   } catch (e) {
     // A bad report spec (`poolused:zz`) is the caller's mistake, not a server failure.
     throw new ResponseError(ErrorCodes.InvalidParams, (e as Error).message);

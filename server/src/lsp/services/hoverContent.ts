@@ -4,26 +4,9 @@
  *
  * Pure: built from the API table, the routine-kind table and one analysis.
  */
-import {
-  IRQL_NAMES,
-  POOL_FLAG_BY_NAME,
-  POOL_TYPE_BY_NAME,
-  RELEASE_API,
-  ROUTINE_KINDS,
-  tagToCConstant,
-  tagToUlong,
-  type ApiInfo,
-} from '../../core/apis';
+import { IRQL_NAMES, POOL_FLAG_BY_NAME, POOL_TYPE_BY_NAME, RELEASE_API, ROUTINE_KINDS, type ApiInfo } from '../../core/apis';
+import { hitTagCommand, tagToCConstant, tagUlongText } from '../../core/poolTag';
 import type { DocumentModel, RoutineInfo, TagSiteModel } from './model';
-
-export function hex32(n: number): string {
-  return '0x' + (n >>> 0).toString(16).padStart(8, '0');
-}
-
-/** `ed nt!poolhittag 0x20636241` — the little-endian ULONG of the display form. */
-export function edCommand(display: string): string {
-  return `ed nt!poolhittag ${hex32(tagToUlong(display))}`;
-}
 
 function code(text: string): string {
   return '`` ' + text + ' ``';
@@ -37,11 +20,11 @@ export function tagHover(display: string, sites: readonly TagSiteModel[], owner:
   lines.push(`|---|---|`);
   lines.push(`| display (\`!poolused\`, PoolMon) | ${code(display)} |`);
   lines.push(`| C constant | ${code(tagToCConstant(display))} |`);
-  lines.push(`| ULONG | ${code(hex32(tagToUlong(display)))} |`);
+  lines.push(`| ULONG | ${code(tagUlongText(display))} |`);
   if (owner) lines.push(`| owner (pooltag.txt) | ${owner.replace(/\|/g, '\\|')} |`);
   lines.push('');
   lines.push('```');
-  lines.push(edCommand(display));
+  lines.push(hitTagCommand(display));
   lines.push('```');
   if (sites.length) {
     lines.push('');

@@ -5,6 +5,7 @@
  * Pure: reads the AST and the symbol table of one analysis.
  */
 import { lookupApi } from '../../core/apis';
+import { parsePoolTag } from '../../core/poolTag';
 import type {
   Call,
   Identifier,
@@ -210,18 +211,26 @@ export function buildIndex(script: Script, symbols: SymbolTable): ScriptIndex {
   return { occurrences, tags, byKey, apiCalls, scenarioMajors };
 }
 
-/** The padded display form of a tag as the user typed it: `Abc`, `'Abc '`, `Tron`. */
+/**
+ * The padded display form of a tag typed into a request (rename, PoolHitTag, `!poolfind`):
+ * `Abc`, `'Abc '`, `Tron`, read by the core's parsePoolTag; only the too-long reply is worded
+ * for the server (a tag is one ULONG).
+ */
 export function normalizeTagInput(input: string): { tag: string } | { error: string } {
-  let raw = input;
-  if (raw.length >= 2 && raw.startsWith("'") && raw.endsWith("'")) raw = raw.slice(1, -1);
-  if (raw.length === 0) return { error: 'A pool tag needs 1 to 4 characters.' };
-  if (raw.length > 4) return { error: `'${raw}' is longer than 4 characters: a pool tag is one ULONG (4 bytes).` };
-  for (const ch of raw) {
-    const code = ch.charCodeAt(0);
-    if (code < 0x20 || code > 0x7e) return { error: `A pool tag may contain only printable ASCII (0x20–0x7E).` };
-    if (ch === "'" || ch === '\\') return { error: `A pool tag written in a script cannot contain ${ch}.` };
-  }
-  return { tag: (raw + '    ').slice(0, 4) };
+  const parsed = parsePoolTag(input);
+  if (!('error' in parsed)) return { tag: parsed.display };
+  if (parsed.problem === 'too-long') return { error: `'${parsed.text}' is longer than 4 characters: a pool tag is one ULONG (4 bytes).` };
+  return { error: parsed.error };
+}
+
+/**
+ * Why a tag cannot be written as a script literal, or undefined: a tag literal has no escapes,
+ * so it cannot hold its own quote, and a backslash is refused too, since in a driver developer's
+ * eyes (C) it starts an escape.
+ */
+export function scriptTagProblem(display: string): string | undefined {
+  for (const ch of display) if (ch === "'" || ch === '\\') return `A pool tag written in a script cannot contain ${ch}.`;
+  return undefined;
 }
 
 export const KEYWORDS: ReadonlySet<string> = new Set([

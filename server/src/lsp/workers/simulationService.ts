@@ -1,6 +1,6 @@
 /**
  * `poolscope/runScenario` and the requests over its results (PoolHitTag, `!poolfind`, scenario
- * list). Each run gets its own worker thread (dist/simulationWorker.js next to the server
+ * list). Each run gets its own worker thread (dist/analysisAndSimulationWorker.js next to the server
  * bundle), so diagnostics, hover and completion keep flowing while it runs, and cancelling a
  * run really stops it: the worker is terminated, not asked nicely.
  */
@@ -21,7 +21,6 @@ import {
 } from 'vscode-languageserver';
 import { randomUUID } from 'node:crypto';
 import { formatPoolFind } from '../../core/reports/poolfind';
-import { matchTagPattern, validateTagPattern } from '../../core/reports/poolused';
 import type { SimulationResult } from '../../core/simulator/result';
 import {
   HitTagChangedNotification,
@@ -33,16 +32,15 @@ import {
   type ScenarioInfo,
   type ServerStatus,
 } from '../../protocol';
-import { edCommand, hex32 } from '../services/hoverContent';
 import { normalizeTagInput } from '../services/occurrences';
-import { tagToUlong } from '../../core/apis';
-import type { SimulationJob, WorkerMessage } from '../simulationMessages';
-import type { SettingsCache } from './settings';
-import { URI } from './uri';
-import type { Workspace } from './workspace';
+import { hitTagCommand, matchTagPattern, tagUlongText, validateTagPattern } from '../../core/poolTag';
+import type { SimulationJob, WorkerMessage } from './workerMessages';
+import type { SettingsCache } from '../state/settings';
+import { URI, Utils } from 'vscode-uri';
+import type { Workspace } from '../state/workspace';
 
 export function hitTagState(tag: string | null): HitTagState {
-  return tag === null ? { tag: null, edCommand: null, ulong: null } : { tag, edCommand: edCommand(tag), ulong: hex32(tagToUlong(tag)) };
+  return tag === null ? { tag: null, edCommand: null, ulong: null } : { tag, edCommand: hitTagCommand(tag), ulong: tagUlongText(tag) };
 }
 
 interface ActiveRun {
@@ -73,7 +71,7 @@ export class SimulationService {
     private readonly analysisState: () => { restarts: number; workerAlive: boolean; workerCount: number; current: Array<{ uri: string; version: number }> },
     workerDir: string = __dirname,
   ) {
-    this.workerPath = join(workerDir, 'simulationWorker.js');
+    this.workerPath = join(workerDir, 'analysisAndSimulationWorker.js');
   }
 
   /** `window/workDoneProgress/cancel` for a run's progress token stops that run. */
@@ -164,7 +162,7 @@ export class SimulationService {
     }
     const job: SimulationJob = {
       text: doc.getText(),
-      file: URI.baseName(doc.uri),
+      file: Utils.basename(URI.parse(doc.uri)),
       rules: settings.rules,
       scenario: params.scenario,
       seed: params.seed ?? settings.simulation.seed,

@@ -2,8 +2,8 @@
  * WinDbg-style formatting shared by the tree views and the Pool Report page (pure: no DOM,
  * no vscode).
  */
-import type { PoolUsedRow, StackFrame } from '../../server/src/core/simulator/result';
-import type { PoolMode } from './protocol';
+import type { PoolUsedRow, StackFrame } from '../../server/src/protocol';
+import type { PoolMode } from './reportProtocol';
 
 /** `Leaky!ReadDispatch+0xd [leaky.drvm @ 13]` for driver frames, the frame name otherwise. */
 export function formatFrame(frame: StackFrame, fileName: string): string {

@@ -5,7 +5,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { URI } from './uri';
+import { URI } from 'vscode-uri';
 import type { Connection } from 'vscode-languageserver';
 import type { ConfiguredSeverity } from '../../core/diagnostics';
 
@@ -112,11 +112,16 @@ export class PoolTagFiles<Db> {
   }
 }
 
+/** A file: URI's path; any other URI (an `untitled:` document) stays as it is. */
+function fsPathOf(uri: string): string {
+  return uri.startsWith('file:') ? URI.parse(uri).fsPath : uri;
+}
+
 export function resolvePoolTagPath(setting: string, documentUri: string, workspaceFolders: readonly string[]): string {
   const expanded = setting.replace(/^~(?=$|[\\/])/, process.env.HOME ?? process.env.USERPROFILE ?? '~');
   if (isAbsolute(expanded)) return expanded;
   const folder = workspaceFolders.find((f) => documentUri.startsWith(f.endsWith('/') ? f : f + '/')) ?? workspaceFolders[0];
-  if (folder) return join(URI.toPath(folder), expanded);
-  const doc = URI.toPath(documentUri);
+  if (folder) return join(fsPathOf(folder), expanded);
+  const doc = fsPathOf(documentUri);
   return join(doc.replace(/[\\/][^\\/]*$/, ''), expanded);
 }

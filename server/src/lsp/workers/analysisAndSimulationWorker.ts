@@ -1,21 +1,21 @@
 /**
- * Worker-thread entry (dist/simulationWorker.js), in one of two modes:
+ * Worker-thread entry (dist/analysisAndSimulationWorker.js), in one of two modes:
  * - simulation (default): runs one scenario with the core simulator and posts progress, then
  *   the result or the reason it could not run;
  * - analysis (`workerData.mode === 'analysis'`): lints each document posted to it and answers
- *   with its plain `DocumentModel` (see handlers/analysisHost.ts).
+ *   with its plain `DocumentModel` (see workers/analysisHost.ts).
  * The server terminates the thread to cancel either, so nothing here needs to clean up.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { analyze, findingsOf } from './services/analysis';
-import type { ParseSnapshot } from '../core/incremental';
-import { releaseRuleModels } from '../core/linter';
-import { parse } from '../core/parser';
-import { check } from '../core/checker';
-import { runnableErrors, simulate, SimulationError } from '../core/simulator/index';
+import { analyze, findingsOf } from '../services/analysis';
+import type { ParseSnapshot } from '../../core/incremental';
+import { releaseRuleModels } from '../../core/linter';
+import { parse } from '../../core/parser';
+import { check } from '../../core/checker';
+import { runnableErrors, simulate, SimulationError } from '../../core/simulator/index';
 import { performance } from 'node:perf_hooks';
-import { buildModel, encodeModel } from './services/model';
-import type { AnalysisJob, AnalysisReply, SimulationJob, WorkerMessage } from './simulationMessages';
+import { buildModel, encodeModel } from '../services/model';
+import type { AnalysisJob, AnalysisReply, SimulationJob, WorkerMessage } from './workerMessages';
 
 function post(m: WorkerMessage): void {
   parentPort?.postMessage(m);

@@ -3,7 +3,7 @@
  * the page (client/webview/main.ts). Everything crossing the boundary is one of these shapes;
  * both sides switch on `type` exhaustively.
  */
-import type { PoolUsedRow, SimulationResult } from '../../server/src/core/simulator/result';
+import type { PoolUsedRow, SimulationResult } from '../../server/src/protocol';
 
 /** One run as the report shows it. */
 export interface ReportRun {

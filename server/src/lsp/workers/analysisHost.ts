@@ -28,7 +28,7 @@ import { performance } from 'node:perf_hooks';
 import type { ConfiguredSeverity } from '../../core/diagnostics';
 import { analyze, findingsOf } from '../services/analysis';
 import { buildModel, decodeModel, type DocumentModel } from '../services/model';
-import type { AnalysisFindings, AnalysisJob, AnalysisReply } from '../simulationMessages';
+import type { AnalysisFindings, AnalysisJob, AnalysisReply } from './workerMessages';
 
 export class Superseded extends Error {
   constructor() {
@@ -130,7 +130,7 @@ export class AnalysisHost {
     /** See DEFAULT_RESTART_COST_MS; 0 cancels every stale analysis (tests use it to exercise the cancellation). */
     public restartCostMs = DEFAULT_RESTART_COST_MS,
   ) {
-    const path = join(workerDir, 'simulationWorker.js');
+    const path = join(workerDir, 'analysisAndSimulationWorker.js');
     this.workerPath = existsSync(path) ? path : undefined;
     this.slots = Array.from({ length: Math.max(1, poolSize) }, () => ({
       worker: undefined,

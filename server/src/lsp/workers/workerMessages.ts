@@ -2,10 +2,10 @@
  * Messages between the server and its worker threads (one bundle, two modes): a simulation
  * worker per run, and the persistent analysis worker.
  */
-import type { ConfiguredSeverity } from '../core/diagnostics';
-import type { SimulationResult } from '../core/simulator/result';
-import type { DocumentModel } from './services/model';
-import type { findingsOf } from './services/analysis';
+import type { ConfiguredSeverity } from '../../core/diagnostics';
+import type { SimulationResult } from '../../core/simulator/result';
+import type { DocumentModel } from '../services/model';
+import type { findingsOf } from '../services/analysis';
 
 export interface SimulationJob {
   text: string;
