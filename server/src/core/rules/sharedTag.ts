@@ -71,6 +71,12 @@ export function usedTags(script: Script): Set<string> {
   return used;
 }
 
+/**
+ * Where the previous searches stopped, per `used` set: `used` only grows, so every number below
+ * a stored one is still taken. Keyed by what the candidate is made of — the kept stem of the
+ * original and the number of digits — because 'TAAA' and 'TAAB' both try 'TAA1', 'TAA2', …: a
+ * counter per original tag made a thousand tags of one stem rescan each other's numbers.
+ */
 const searchFrom = new WeakMap<Set<string>, Map<string, number>>();
 
 /**
@@ -81,27 +87,28 @@ const searchFrom = new WeakMap<Set<string>, Map<string, number>>();
  */
 export function freshTag(original: string, used: Set<string>): string {
   const base = original.replace(/ +$/, '');
-  // Where the previous search for this base stopped: `used` only grows, so every smaller
-  // number is still taken (keeps retagging thousands of sites linear).
   let counters = searchFrom.get(used);
   if (!counters) searchFrom.set(used, (counters = new Map()));
-  for (let n = counters.get(base) ?? 1; n < 10000; n++) {
-    const suffix = String(n);
-    const candidate = padTag(base.slice(0, 4 - suffix.length) + suffix);
-    if (!used.has(candidate)) {
-      used.add(candidate);
-      counters.set(base, n + 1);
-      return candidate;
-    }
-  }
-  // 9999 variants taken: any free letter + 3 digits.
-  for (let letter = 0; letter < 26; letter++) {
-    for (let n = 0; n < 1000; n++) {
-      const candidate = String.fromCharCode(0x41 + letter) + String(n).padStart(3, '0');
+  for (let digits = 1, low = 1; digits <= 4; digits++, low *= 10) {
+    const stem = base.slice(0, 4 - digits);
+    const key = `${digits}:${stem}`;
+    for (let n = Math.max(low, counters.get(key) ?? low); n < low * 10; n++) {
+      const candidate = padTag(stem + String(n));
       if (!used.has(candidate)) {
         used.add(candidate);
+        counters.set(key, n + 1);
         return candidate;
       }
+    }
+    counters.set(key, low * 10);
+  }
+  // 9999 variants taken: any free letter + 3 digits.
+  for (let i = counters.get('letter') ?? 0; i < 26 * 1000; i++) {
+    const candidate = String.fromCharCode(0x41 + Math.floor(i / 1000)) + String(i % 1000).padStart(3, '0');
+    if (!used.has(candidate)) {
+      used.add(candidate);
+      counters.set('letter', i + 1);
+      return candidate;
     }
   }
   return padTag(base);
