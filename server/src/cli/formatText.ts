@@ -2,12 +2,18 @@
  * `poolscope lint` text output: one `file:line:col severity message [rule]` line per finding,
  * then one summary line — the shape compilers and editors' problem matchers read.
  */
+import type { Script } from '../core/ast';
 import type { Diagnostic, Severity } from '../core/diagnostics';
 
 export interface LintedFile {
   /** The path as given on the command line. */
   file: string;
   diagnostics: Diagnostic[];
+  /** One per diagnostic, same order (findingIdentity.ts): JSON `fingerprint`, SARIF `partialFingerprints`, `--baseline`. */
+  fingerprints?: string[];
+  /** The text and tree the diagnostics came from: SARIF code flows read the branches of a path. */
+  text?: string;
+  script?: Script;
 }
 
 export function formatDiagnosticLine(file: string, d: Diagnostic): string {
@@ -40,12 +46,15 @@ export function formatText(files: readonly LintedFile[]): string {
   return lines.join('\n') + '\n';
 }
 
-/** The `--format json` object of cli.md: 1-based lines and columns, endColumn exclusive. */
+/**
+ * The `--format json` object of cli.md: 1-based lines and columns, endColumn exclusive; beside
+ * the contract's fields, `fingerprint` (what `--baseline` matches, findingIdentity.ts).
+ */
 export function formatJson(files: readonly LintedFile[]): string {
   const out = {
     files: files.map((f) => ({
       file: f.file,
-      diagnostics: f.diagnostics.map((d) => ({
+      diagnostics: f.diagnostics.map((d, i) => ({
         rule: d.rule,
         severity: d.severity,
         line: d.range.start.line,
@@ -59,6 +68,7 @@ export function formatJson(files: readonly LintedFile[]): string {
           column: r.range.start.column,
           message: r.message,
         })),
+        ...(f.fingerprints ? { fingerprint: f.fingerprints[i] } : {}),
       })),
     })),
   };

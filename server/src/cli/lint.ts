@@ -6,6 +6,7 @@
  */
 import type { ConfiguredSeverity } from '../core/diagnostics';
 import { lint, validateRulesConfig } from '../core/linter';
+import { fingerprints } from './findingIdentity';
 import { formatJson, formatText, type LintedFile } from './formatText';
 import { CliError, readTextFile, type Command } from './io';
 import { scanOptions } from './options';
@@ -108,7 +109,7 @@ export const lintCommand: Command = (args, io) => {
       // A rule that failed is one line, not a stack trace; its findings are missing from this file.
       io.stderr(`poolscope: internal error in rule ${err.rule} on '${file}': ${err.message}\n`);
     }
-    linted.push({ file, diagnostics: result.diagnostics });
+    linted.push({ file, diagnostics: result.diagnostics, fingerprints: fingerprints(text, result.script, result.diagnostics), text, script: result.script });
   }
 
   switch (options.format) {

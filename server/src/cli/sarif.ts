@@ -1,15 +1,27 @@
 /**
  * `poolscope lint --format sarif`: SARIF 2.1.0 (OASIS), one run, every rule in
- * `tool.driver.rules` with its documentation page as `helpUri`, results whose `ruleId` is the
- * rule name. Lines and columns are 1-based UTF-16 code units, as SARIF's default `columnKind`.
+ * `tool.driver.rules`, results whose `ruleId` is the rule name. Lines and columns are 1-based
+ * UTF-16 code units, as SARIF's default `columnKind`.
+ *
+ * It is what CI code scanning uploads, so it passes Microsoft's validator with GitHub's rules
+ * (`Sarif.Multitool validate --rule-kind "Sarif;Ghas"`, test/unit/cli/sarifValidator.test.ts):
+ * each rule carries its short and full description and its help (text and markdown, from
+ * docs/rules/<rule>.md), `helpUri`, default level and CodeQL-style `properties` (tags,
+ * precision, kind, problem.severity); each result carries `partialFingerprints` (stable across
+ * unrelated edits, findingIdentity.ts), related locations, and for a path finding `codeFlows`
+ * (allocation → branch → exit) — what GitHub's alert page shows as the path.
  * Spec: https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html
+ * GitHub's subset: https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning
  */
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type * as Sarif from 'sarif';
 import type { Range } from '../core/ast';
 import type { Severity } from '../core/diagnostics';
-import { RULE_META, ruleDocUrl } from '../core/rules/meta';
+import { RULE_META } from '../core/rules/meta';
+import { FINGERPRINT_KEY, pathsOf } from './findingIdentity';
 import type { LintedFile } from './formatText';
+import { ruleDescriptor } from './sarifRules';
 
 /** Kept equal to package.json's version by test/unit/cli/lintSarif.test.ts. */
 export const TOOL_VERSION = '0.1.0';
@@ -23,14 +35,6 @@ export function sarifLevel(severity: Severity): SarifLevel {
   return severity === 'error' ? 'error' : severity === 'warning' ? 'warning' : 'note';
 }
 
-/** `quota-in-dpc` → `QuotaInDpc`: the end-user identifier SARIF viewers show beside the id. */
-function pascalName(rule: string): string {
-  return rule
-    .split('-')
-    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-    .join('');
-}
-
 /** A path as a SARIF URI: relative paths stay relative (forward slashes), absolute ones become file: URIs. */
 export function artifactUri(path: string): string {
   if (isAbsolute(path)) return pathToFileURL(path).href;
@@ -40,7 +44,7 @@ export function artifactUri(path: string): string {
     .join('/');
 }
 
-function region(range: Range) {
+function region(range: Range): Sarif.Region {
   return {
     startLine: range.start.line,
     startColumn: range.start.column,
@@ -54,18 +58,20 @@ export interface UnreadableFile {
   message: string;
 }
 
-export function formatSarif(files: readonly LintedFile[], unreadable: readonly UnreadableFile[] = []): string {
+export function sarifLog(files: readonly LintedFile[], unreadable: readonly UnreadableFile[] = []): Sarif.Log {
   const ruleIndex = new Map(RULE_META.map((m, i) => [m.name as string, i]));
-  const artifacts = files.map((f) => ({ location: { uri: artifactUri(f.file) } }));
+  const artifacts: Sarif.Artifact[] = files.map((f) => ({ location: { uri: artifactUri(f.file) } }));
   const results = files.flatMap((f, fileIndex) =>
-    f.diagnostics.map((d) => {
-      const location = (file: string | undefined, range: Range) => {
-        const uri = artifactUri(file ?? f.file);
-        const artifactLocation: { uri: string; index?: number } = { uri };
+    f.diagnostics.map((d, i): Sarif.Result => {
+      const location = (file: string | undefined, range: Range, message?: string, id?: number): Sarif.Location => {
+        const artifactLocation: Sarif.ArtifactLocation = { uri: artifactUri(file ?? f.file) };
         if (file === undefined || file === f.file) artifactLocation.index = fileIndex;
-        return { physicalLocation: { artifactLocation, region: region(range) } };
+        const loc: Sarif.Location = { physicalLocation: { artifactLocation, region: region(range) } };
+        if (id !== undefined) loc.id = id;
+        if (message !== undefined) loc.message = { text: message };
+        return loc;
       };
-      const result: Record<string, unknown> = {
+      const result: Sarif.Result = {
         ruleId: d.rule,
         level: sarifLevel(d.severity),
         message: { text: d.message },
@@ -73,13 +79,21 @@ export function formatSarif(files: readonly LintedFile[], unreadable: readonly U
       };
       const index = ruleIndex.get(d.rule);
       if (index !== undefined) result.ruleIndex = index;
+      const fingerprint = f.fingerprints?.[i];
+      if (fingerprint) result.partialFingerprints = { [FINGERPRINT_KEY]: fingerprint };
       if (d.related?.length) {
-        result.relatedLocations = d.related.map((r, id) => ({ id, ...location(r.file, r.range), message: { text: r.message } }));
+        result.relatedLocations = d.related.map((r, id) => location(r.file, r.range, r.message, id));
+      }
+      const paths = f.text !== undefined && f.script ? pathsOf(f.text, f.script, d) : [];
+      if (paths.length) {
+        result.codeFlows = paths.map((steps) => ({
+          threadFlows: [{ locations: steps.map((s) => ({ location: location(undefined, s.range, s.message) })) }],
+        }));
       }
       return result;
     }),
   );
-  const log = {
+  return {
     $schema: SARIF_SCHEMA_URI,
     version: '2.1.0',
     runs: [
@@ -89,13 +103,8 @@ export function formatSarif(files: readonly LintedFile[], unreadable: readonly U
             name: 'PoolScope',
             informationUri: TOOL_INFORMATION_URI,
             version: TOOL_VERSION,
-            rules: RULE_META.map((m) => ({
-              id: m.name,
-              name: pascalName(m.name),
-              shortDescription: { text: m.summary },
-              helpUri: ruleDocUrl(m.name),
-              defaultConfiguration: { level: sarifLevel(m.defaultSeverity) },
-            })),
+            semanticVersion: TOOL_VERSION,
+            rules: RULE_META.map((m) => ruleDescriptor(m)),
           },
         },
         invocations: [
@@ -114,5 +123,8 @@ export function formatSarif(files: readonly LintedFile[], unreadable: readonly U
       },
     ],
   };
-  return JSON.stringify(log, null, 2) + '\n';
+}
+
+export function formatSarif(files: readonly LintedFile[], unreadable: readonly UnreadableFile[] = []): string {
+  return JSON.stringify(sarifLog(files, unreadable), null, 2) + '\n';
 }

@@ -80,7 +80,9 @@ describe('poolscope lint (real process)', () => {
       ],
     );
     assert.deepEqual(shared[0].related.map((x) => [x.file, x.line, x.column]), [[LEAKY, 23, 49]]);
-    assert.deepEqual(Object.keys(shared[0]), ['rule', 'severity', 'line', 'column', 'endLine', 'endColumn', 'message', 'related']);
+    // The contract's fields, then the fingerprint that --baseline matches (docs/ci.md).
+    assert.deepEqual(Object.keys(shared[0]), ['rule', 'severity', 'line', 'column', 'endLine', 'endColumn', 'message', 'related', 'fingerprint']);
+    assert.match((shared[0] as unknown as { fingerprint: string }).fingerprint, /^[0-9a-f]{32}$/);
     const quota = out.files[0].diagnostics.find((d) => d.rule === 'quota-in-dpc')!;
     assert.deepEqual([quota.line, quota.column, quota.severity], [28, 13, 'error']);
     assert.match(quota.message, /0xC4 \/ 0x10B/);

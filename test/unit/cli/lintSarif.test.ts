@@ -103,6 +103,51 @@ describe('poolscope lint --format sarif', () => {
     assert.equal(run.invocations[0].toolExecutionNotifications.length, 1);
   });
 
+  it('rule descriptors carry their docs page: full description, help text and markdown, CodeQL-style properties', () => {
+    const { log } = lintSarif([LEAKY]);
+    const rules = (log.runs[0].tool.driver.rules as unknown as {
+      id: string;
+      fullDescription: { text: string };
+      help: { text: string; markdown: string };
+      properties: { tags: string[]; precision: string; kind: string };
+    }[]);
+    for (const r of rules) {
+      const page = readFileSync(join(REPO, 'docs', 'rules', `${r.id}.md`), 'utf8');
+      assert.ok(r.help.markdown.includes('## What it finds'), r.id);
+      assert.ok(!r.help.markdown.startsWith('# '), `${r.id}: the page title is dropped`);
+      assert.equal(r.help.text, r.help.markdown);
+      assert.ok(r.fullDescription.text.length > 20, r.id);
+      // The first words of "What it finds", markdown stripped.
+      const finds = page.split('## What it finds')[1].trim().split(/\s+/).slice(0, 3).join(' ').replace(/[`*]/g, '');
+      assert.ok(r.fullDescription.text.startsWith(finds), `${r.id}: '${r.fullDescription.text}' vs '${finds}'`);
+      assert.ok(r.properties.tags.length > 0 && ['very-high', 'high', 'medium', 'low'].includes(r.properties.precision), r.id);
+    }
+    const leak = rules.find((r) => r.id === 'leak-at-unload')!;
+    assert.deepEqual(leak.properties.tags, ['reliability', 'correctness', 'external/cwe/cwe-401']);
+    assert.equal(rules.find((r) => r.id === 'unbalanced-allocation')!.properties.kind, 'path-problem');
+    // Relative links of the page point into the repository on the web.
+    assert.ok(!/\]\((?!https?:|#)/.test(rules.map((r) => r.help.markdown).join('\n')));
+  });
+
+  it('results carry a partial fingerprint, and a path finding its code flow: allocation → branch → exit', () => {
+    const { log } = lintSarif([LEAKY]);
+    const results = log.runs[0].results as unknown as {
+      ruleId: string;
+      partialFingerprints: Record<string, string>;
+      codeFlows?: { threadFlows: { locations: { location: SarifLocation & { message: { text: string } } }[] }[] }[];
+    }[];
+    for (const r of results) assert.match(r.partialFingerprints['poolscopeFinding/v1'], /^[0-9a-f]{32}$/);
+    assert.equal(new Set(results.map((r) => r.partialFingerprints['poolscopeFinding/v1'])).size, results.length);
+    const leak = results.find((r) => r.ruleId === 'unbalanced-allocation')!;
+    const steps = leak.codeFlows![0].threadFlows[0].locations.map((l) => [l.location.physicalLocation.region.startLine, l.location.message.text]);
+    assert.deepEqual(steps, [
+      [14, 'the block is allocated here'],
+      [16, 'the path takes this branch: if (chance(2%))'],
+      [17, 'the leaking path leaves ReadDispatch here'],
+    ]);
+    assert.equal(results.find((r) => r.ruleId === 'shared-tag')!.codeFlows, undefined);
+  });
+
   it('keeps TOOL_VERSION equal to package.json', () => {
     const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
     assert.equal(TOOL_VERSION, pkg.version);
