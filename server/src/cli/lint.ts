@@ -1,11 +1,13 @@
 /**
  * `poolscope lint <file.drvm>... [--format text|json|sarif] [--rule name=severity]... [--max-warnings N]`
- * (cli.md). Exit codes: 0 clean; 1 any finding of severity `error` (syntax errors included) or
- * more warnings than --max-warnings; 2 bad usage or a file that cannot be read — the other files
- * are still linted and printed.
+ * [--baseline FILE] [--write-baseline FILE]` (cli.md; baselines: baseline.ts, docs/ci.md).
+ * Exit codes, as ESLint's: 0 clean; 1 any finding of severity `error` (syntax errors included)
+ * or more warnings than --max-warnings; 2 bad usage, a file or baseline that cannot be read —
+ * the other files are still linted and printed. With --baseline only new findings count.
  */
 import type { ConfiguredSeverity } from '../core/diagnostics';
 import { lint, validateRulesConfig } from '../core/linter';
+import { newFindings, readBaseline, writeBaseline } from './baseline';
 import { fingerprints } from './findingIdentity';
 import { formatJson, formatText, type LintedFile } from './formatText';
 import { CliError, readTextFile, type Command } from './io';
@@ -18,9 +20,12 @@ options:
   --format text|json|sarif   output format (default: text)
   --rule name=severity       set a rule's severity: off, hint, info, warning, error (repeatable)
   --max-warnings N           exit 1 when there are more than N warnings
+  --baseline FILE            report and count only findings not in FILE (a previous
+                             --format sarif or --format json output, or --write-baseline)
+  --write-baseline FILE      write every finding of this run to FILE (JSON) as a baseline
 `;
 
-const SHORT_USAGE = 'usage: poolscope lint <file.drvm>... [--format text|json|sarif] [--rule name=severity]... [--max-warnings N]';
+const SHORT_USAGE = 'usage: poolscope lint <file.drvm>... [--format text|json|sarif] [--rule name=severity]... [--max-warnings N] [--baseline FILE] [--write-baseline FILE]';
 
 type Format = 'text' | 'json' | 'sarif';
 const FORMATS: readonly Format[] = ['text', 'json', 'sarif'];
@@ -30,6 +35,8 @@ export interface LintArguments {
   format: Format;
   rules: Record<string, ConfiguredSeverity>;
   maxWarnings: number | undefined;
+  baseline: string | undefined;
+  writeBaseline: string | undefined;
   help: boolean;
 }
 
@@ -39,7 +46,7 @@ function usageError(message: string): CliError {
 
 /** Parses the arguments after `lint`; throws CliError (exit 2) with a clear message on misuse. */
 export function parseLintArguments(args: readonly string[]): LintArguments {
-  const out: LintArguments = { files: [], format: 'text', rules: {}, maxWarnings: undefined, help: false };
+  const out: LintArguments = { files: [], format: 'text', rules: {}, maxWarnings: undefined, baseline: undefined, writeBaseline: undefined, help: false };
   const ruleSpecs: string[] = [];
   scanOptions(args, {
     usageError,
@@ -68,6 +75,12 @@ export function parseLintArguments(args: readonly string[]): LintArguments {
           out.maxWarnings = Number(v);
           return true;
         }
+        case '--baseline':
+          out.baseline = value();
+          return true;
+        case '--write-baseline':
+          out.writeBaseline = value();
+          return true;
         default:
           return false;
       }
@@ -92,7 +105,9 @@ export const lintCommand: Command = (args, io) => {
     io.stdout(LINT_USAGE);
     return 0;
   }
-  const linted: LintedFile[] = [];
+  // Read first: a bad baseline is a usage error before any output.
+  const baseline = options.baseline !== undefined ? readBaseline(options.baseline) : undefined;
+  let linted: LintedFile[] = [];
   const unreadable: UnreadableFile[] = [];
   for (const file of options.files) {
     let text: string;
@@ -111,6 +126,9 @@ export const lintCommand: Command = (args, io) => {
     }
     linted.push({ file, diagnostics: result.diagnostics, fingerprints: fingerprints(text, result.script, result.diagnostics), text, script: result.script });
   }
+
+  if (options.writeBaseline !== undefined) writeBaseline(options.writeBaseline, formatJson(linted));
+  if (baseline) linted = newFindings(linted, baseline);
 
   switch (options.format) {
     case 'json':
