@@ -221,7 +221,7 @@ describe('limits: reports', () => {
 // ------------------------------------------------------------------ lint
 
 /** Lints a generated script of `megabytes` in a child process killed after `boundMs`. */
-function lintInChild(megabytes: number, boundMs: number): { timedOut: boolean; out?: { bytes: number; ms: number; diagnostics: number; internalErrors: unknown[] } } {
+function lintInChild(megabytes: number, boundMs: number): { timedOut: boolean; out?: { bytes: number; ms: number; diagnostics: number; rules: Record<string, number>; internalErrors: unknown[] } } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'helpers/lintBig.ts'), String(megabytes)], {
     cwd: join(__dirname, '../..'),
     encoding: 'utf8',
@@ -234,22 +234,29 @@ function lintInChild(megabytes: number, boundMs: number): { timedOut: boolean; o
 }
 
 describe('limits: lint', () => {
-  it('a 200 KB script lints in bounded time with no internal error', () => {
-    const { timedOut, out } = lintInChild(0.2, 30_000);
-    assert.ok(!timedOut, 'lint of 200 KB did not finish in 30 s');
+  it('a 200 KB script lints to the end with no internal error', () => {
+    const { timedOut, out } = lintInChild(0.2, 600_000);
+    assert.ok(!timedOut, 'lint of 200 KB did not finish (hung)');
     assert.deepEqual(out!.internalErrors, []);
     assert.ok(out!.diagnostics > 0);
   });
 
-  it(
-    'a 5 MB script lints in bounded time (30 s, enforced by killing the child)',
-    () => {
-      const { timedOut, out } = lintInChild(5, 30_000);
-      assert.ok(!timedOut, 'lint of 5 MB did not finish in 30 s');
-      assert.ok(out!.bytes >= 5 * 1024 * 1024);
-      assert.deepEqual(out!.internalErrors, []);
-    },
-  );
+  // What this checks is that a 5 MB script lints to the end with every rule intact, not how
+  // fast: the time of large scripts is measured by `npm run bench -- lint` (100k lines) and
+  // `npm run bench -- shapes` (N and 2N lines of each hard shape), never by a clock in a test,
+  // which fails under load (issue #13). The child is killed only if it hangs (10 minutes).
+  it('a 5 MB script lints to the end with no internal error, findings in proportion to its size', () => {
+    const small = lintInChild(0.2, 600_000);
+    const big = lintInChild(5, 600_000);
+    assert.ok(!small.timedOut && !big.timedOut, 'lint did not finish (hung)');
+    assert.ok(big.out!.bytes >= 5 * 1024 * 1024);
+    assert.deepEqual(big.out!.internalErrors, []);
+    // The generator repeats the same modules, each with one deprecated allocator call: 25 times
+    // the text gives about 25 times those findings (shared-tag grows faster: tags wrap around).
+    const perModule = (out: { rules: Record<string, number> }) => out.rules['deprecated-allocator'] ?? 0;
+    const ratio = perModule(big.out!) / perModule(small.out!);
+    assert.ok(ratio > 20 && ratio < 30, `deprecated-allocator findings 5 MB / 200 KB = ${ratio.toFixed(1)}`);
+  });
 });
 
 // ------------------------------------------------------------------ simulator
