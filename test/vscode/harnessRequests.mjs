@@ -103,8 +103,21 @@ export async function handleHarnessRequest(page, req, { resultsDir, runName }) {
     await page.waitForTimeout(req.settleMs ?? 800);
     const text = (await toast.first().textContent()) ?? '';
     await page.screenshot({ path: file });
-    await toast.first().getByRole('button', { name: 'Cancel' }).click({ timeout: 5000 });
-    return { ok: true, text, file };
+    // The notification re-renders on every progress report, so the button found can be
+    // detached before the click lands: retry on a fresh lookup (force skips the wait for a
+    // "stable" element that a re-rendering toast never is).
+    const cancelDeadline = Date.now() + 15_000;
+    let cancelError;
+    while (Date.now() < cancelDeadline) {
+      try {
+        await toast.first().getByRole('button', { name: 'Cancel' }).click({ timeout: 1500, force: true });
+        return { ok: true, text, file };
+      } catch (e) {
+        cancelError = e;
+        await page.waitForTimeout(150);
+      }
+    }
+    return { ok: false, error: String(cancelError?.message ?? cancelError), file };
   }
   if (req.kind === 'sidebar') {
     // The Pool Tracking container's tree rows, read from the workbench DOM.
